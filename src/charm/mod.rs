@@ -1,0 +1,1 @@
+//! The tempo-coordinator-k8s charm.

@@ -1,0 +1,4 @@
+//! Relation interfaces: the only modules that know wire formats.
+
+pub mod pyjson;
+pub mod tempo_api;

@@ -1,0 +1,1 @@
+//! A model of Juju for tests and charm-sim.
