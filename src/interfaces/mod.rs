@@ -2,3 +2,4 @@
 
 pub mod pyjson;
 pub mod tempo_api;
+pub mod traefik_route;
