@@ -18,3 +18,4 @@ pub mod charm;
 pub mod interfaces;
 pub mod juju;
 pub mod sim;
+pub mod tester;

@@ -12,9 +12,8 @@ pub mod urls;
 use std::collections::HashMap;
 
 use tracing::Level;
-use tracing_subscriber::layer::SubscriberExt;
 
-use crate::juju::log::{parse_level, JujuLogLayer};
+use crate::juju::log::{chain, parse_level, with_juju_log};
 use crate::juju::{Context, ErrorKind, Event, HookToolError, HookTools, LogLevel, Runner};
 use reconcile::Plan;
 
@@ -92,18 +91,10 @@ where
             return 1;
         }
     };
-    let subscriber = tracing_subscriber::registry().with(JujuLogLayer::new(runner, level, false));
-    tracing::subscriber::with_default(subscriber, || match run(&ctx, &tools, host, config_problem) {
+    with_juju_log(runner, level, true, || match run(&ctx, &tools, host, config_problem) {
         Ok(()) => 0,
         Err(e) => {
-            let mut msg = format!("hook {} failed: {e}", ctx.event.name());
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                msg.push_str(&format!(": {s}"));
-                source = s.source();
-            }
-            eprintln!("ERROR {msg}");
-            tracing::error!("{msg}");
+            tracing::error!("hook {} failed: {}", ctx.event.name(), chain(&e));
             1
         }
     })
@@ -151,7 +142,7 @@ pub fn apply<R: Runner>(tools: &HookTools<R>, plan: &Plan) -> Result<(), CharmEr
                 Err(e) => return Err(lost(&e, r).unwrap_or(CharmError::Tool(e))),
             }
         }
-        tracing::info!(relations = written, http = data.http.direct_url.as_str(), "published tempo-api data");
+        tracing::debug!(relations = written, http = data.http.direct_url.as_str(), "published tempo-api data");
     }
     if let Some((r, bag)) = &plan.ingress {
         match tools.relation_set_app(r, bag) {

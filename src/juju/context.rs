@@ -134,6 +134,10 @@ impl Context {
         })?;
 
         let dispatch_path = match get("JUJU_DISPATCH_PATH") {
+            // A dispatch shim defaults it to `$0`, which may be a path to `hooks/<name>`.
+            Some(p) if !p.starts_with("hooks/") && !p.starts_with("actions/") => {
+                dispatch_path_from_argv0(Some(p)).unwrap_or_else(|| p.to_owned())
+            }
             Some(p) => p.to_owned(),
             None => dispatch_path_from_argv0(argv0).ok_or(ContextError::Missing { var: "JUJU_DISPATCH_PATH" })?,
         };
@@ -270,6 +274,8 @@ pub(crate) mod tests {
         assert_eq!(ctx.dispatch_path, "hooks/leader-elected");
         assert_eq!(ctx.event, Event::LeaderElected);
         assert!(Context::from_env(&e, Some("/charm/dispatch")).is_err());
+        let shim = env(&[("JUJU_DISPATCH_PATH", "/var/lib/juju/agents/unit-tempo-0/charm/hooks/start")]);
+        assert_eq!(Context::from_env(&shim, None).unwrap().event, Event::Start);
     }
 
     #[test]

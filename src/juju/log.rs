@@ -16,7 +16,8 @@ use super::runner::Runner;
 /// Longest log line sent to `juju-log`, in characters; longer ones are cut and marked.
 pub const MAX_LOG_CHARS: usize = 4096;
 
-/// A `tracing` layer that sends each event at or above `level` to `juju-log`, and a copy to stderr.
+/// A `tracing` layer that sends each event at or above `level` to `juju-log`, and, when
+/// `stderr` is set, a copy of warnings and errors to stderr (Juju logs stderr at WARNING).
 pub struct JujuLogLayer<R> {
     runner: R,
     level: Level,
@@ -24,7 +25,7 @@ pub struct JujuLogLayer<R> {
 }
 
 impl<R: Runner> JujuLogLayer<R> {
-    /// Logs at `level` and above through `runner`; `stderr` also copies each line to stderr.
+    /// Logs at `level` and above through `runner`; `stderr` also copies warnings and errors to stderr.
     pub fn new(runner: R, level: Level, stderr: bool) -> Self {
         Self { runner, level, stderr }
     }
@@ -94,7 +95,7 @@ impl<S: Subscriber, R: Runner + 'static> Layer<S> for JujuLogLayer<R> {
         let mut line = Line::default();
         event.record(&mut line);
         let text = bound(&format!("{}{}", line.message, line.fields));
-        if self.stderr {
+        if self.stderr && *meta.level() <= Level::WARN {
             let _ = writeln!(std::io::stderr(), "{} {}", meta.level(), text);
         }
         // A failing juju-log must not fail the hook, nor recurse into logging.
@@ -106,12 +107,24 @@ impl<S: Subscriber, R: Runner + 'static> Layer<S> for JujuLogLayer<R> {
     }
 }
 
-/// Installs the layer as the global subscriber. Call once, from `main`.
-pub fn init<R: Runner + Send + Sync + 'static>(runner: R, level: Level, stderr: bool) {
+/// Runs `f` with `tracing` events at `level` and above going to `juju-log` through `runner`
+/// (scoped, not global: tests run charms side by side).
+pub fn with_juju_log<R: Runner + Send + Sync + 'static, T>(runner: R, level: Level, stderr: bool, f: impl FnOnce() -> T) -> T {
     use tracing_subscriber::layer::SubscriberExt;
     let subscriber = tracing_subscriber::registry().with(JujuLogLayer::new(runner, level, stderr));
-    // A second call (tests) keeps the first subscriber.
-    let _ = tracing::subscriber::set_global_default(subscriber);
+    tracing::subscriber::with_default(subscriber, f)
+}
+
+/// An error and its sources on one line, `a: b: c`, for the log and stderr.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
 }
 
 #[cfg(test)]
