@@ -1,0 +1,93 @@
+//! Helpers shared by the integration tests: a staged charm directory around the real
+//! compiled binary, and runs of one event through both transports of the simulator.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use tempo_charm::charm::{entry, Host};
+use tempo_charm::sim::inprocess::run_in_process;
+use tempo_charm::sim::process::{run_process, ProcessOptions};
+use tempo_charm::sim::{EventSpec, Report, State};
+
+pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+pub const CHARM_BIN: &str = env!("CARGO_BIN_EXE_tempo-coordinator-k8s");
+pub const TESTER_BIN: &str = env!("CARGO_BIN_EXE_tempo-api-tester");
+pub const SIM_BIN: &str = env!("CARGO_BIN_EXE_charm-sim");
+
+/// Off Kubernetes: no pod FQDN, as on this machine.
+pub struct NoK8s;
+impl Host for NoK8s {
+    fn fqdn(&self) -> Option<String> {
+        None
+    }
+}
+
+/// A charm directory as it is packed: metadata.yaml, config.yaml, the repo's `dispatch`
+/// and `bin/<binary>` (a copy of the compiled binary).
+pub fn charm_dir(source: &str, binary: &str, files: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let src = Path::new(ROOT).join(source);
+    for f in files {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap_or_else(|e| panic!("copy {f}: {e}"));
+    }
+    std::fs::create_dir(dir.path().join("bin")).expect("bin dir");
+    let name = Path::new(binary).file_name().expect("binary name");
+    std::fs::copy(binary, dir.path().join("bin").join(name)).expect("copy binary");
+    dir
+}
+
+pub fn coordinator_dir() -> tempfile::TempDir {
+    charm_dir(".", CHARM_BIN, &["metadata.yaml", "config.yaml", "dispatch"])
+}
+
+pub fn tester_dir() -> tempfile::TempDir {
+    charm_dir("tests/integration/tester", TESTER_BIN, &["metadata.yaml", "dispatch"])
+}
+
+pub fn state(yaml: &str) -> State {
+    State::from_yaml(yaml).unwrap_or_else(|e| panic!("bad test state: {e}\n{yaml}"))
+}
+
+/// Runs the coordinator in-process (through the in-process runner).
+pub fn inproc(state: &State, spec: &EventSpec) -> Report {
+    run_in_process(state, spec, Path::new(ROOT), |env, runner| entry(env, None, runner, &NoK8s)).expect("in-process run")
+}
+
+/// Runs the real binary through `dispatch` with charm-sim's tools on PATH.
+pub fn process_in(dir: &Path, state: &State, spec: &EventSpec) -> Report {
+    let opts = ProcessOptions::new(PathBuf::from(SIM_BIN));
+    run_process(state, spec, dir, &opts, 7).expect("process run")
+}
+
+/// What both transports must agree on.
+pub fn observable(r: &Report) -> Value {
+    let mut v = serde_json::to_value(r).expect("report serialises");
+    if let Value::Object(m) = &mut v {
+        for k in ["wall_time_s", "stderr", "peak_rss_kib"] {
+            m.remove(k);
+        }
+    }
+    v
+}
+
+/// Runs the event both ways and checks they agree; returns the process run's report.
+pub fn both(dir: &Path, state: &State, spec: &EventSpec) -> Report {
+    let a = inproc(state, spec);
+    let b = process_in(dir, state, spec);
+    assert_eq!(observable(&a), observable(&b), "in-process and process transports disagree on {spec:?}\nstderr: {}", b.stderr);
+    b
+}
+
+pub fn app_bag<'a>(r: &'a Report, id: u32) -> &'a tempo_charm::juju::Databag {
+    &r.relation(id).unwrap_or_else(|| panic!("relation {id} missing from report")).local_app
+}
+
+pub fn unit_bag<'a>(r: &'a Report, id: u32) -> &'a tempo_charm::juju::Databag {
+    &r.relation(id).unwrap_or_else(|| panic!("relation {id} missing from report")).local_unit
+}
+
+pub fn status(r: &Report) -> (String, String) {
+    let s = r.unit_status.as_ref().expect("unit status set");
+    (s.status.clone(), s.message.clone())
+}
