@@ -5,16 +5,11 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 
 use tempo_charm::charm::{entry, RealHost};
-use tempo_charm::juju::{hookcmds::juju_log, LogLevel, ProcessRunner};
+use tempo_charm::juju::{log::install_panic_hook, ProcessRunner};
 
 fn main() -> ExitCode {
-    // A panic is a bug: one juju-log ERROR line that says where, then a non-zero exit
-    // (the default hook's unwinding ends the process with 101).
-    std::panic::set_hook(Box::new(|info| {
-        let msg = format!("tempo-coordinator-k8s panicked (a bug; please report it): {info}");
-        eprintln!("ERROR {msg}");
-        let _ = juju_log(&ProcessRunner, LogLevel::Error, &tempo_charm::juju::log::bound(&msg));
-    }));
+    // A panic is a bug: one juju-log ERROR line, then the unwinding exit (101).
+    install_panic_hook("tempo-coordinator-k8s", ProcessRunner);
     let env: HashMap<String, String> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();

@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 use std::process::ExitCode;
 
-use tempo_charm::juju::ProcessRunner;
+use tempo_charm::juju::{log::install_panic_hook, ProcessRunner};
 
 fn main() -> ExitCode {
+    install_panic_hook("tempo-api-tester", ProcessRunner);
     let env: HashMap<String, String> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();

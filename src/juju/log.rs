@@ -115,6 +115,16 @@ pub fn with_juju_log<R: Runner + Send + Sync + 'static, T>(runner: R, level: Lev
     tracing::subscriber::with_default(subscriber, f)
 }
 
+/// Installs a panic hook that reports a panic as one `juju-log` ERROR line (and on stderr)
+/// before the process exits non-zero: a panic is a bug, never a silent abort.
+pub fn install_panic_hook<R: Runner + Send + Sync + 'static>(charm: &'static str, runner: R) {
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = bound(&format!("{charm} panicked (a bug; please report it): {info}").replace('\n', " "));
+        let _ = writeln!(std::io::stderr(), "ERROR {msg}");
+        let _ = juju_log(&runner, LogLevel::Error, &msg);
+    }));
+}
+
 /// An error and its sources on one line, `a: b: c`, for the log and stderr.
 pub fn chain(e: &dyn std::error::Error) -> String {
     let mut msg = e.to_string();
