@@ -2,8 +2,8 @@
 //!
 //! - `stage [--debug]`: build the charm binaries and lay out each charm's files under
 //!   `target/charm/<name>/`, exactly as they go into the `.charm` zip.
-//! - `pack [--debug]`: stage, then write `<name>_ubuntu@24.04-amd64.charm` for both charms
-//!   into the project root, as charmcraft names them.
+//! - `pack [--debug] [--out DIR]`: stage, then write `<name>_ubuntu@24.04-amd64.charm` for
+//!   both charms into the project root (or DIR), as charmcraft names them.
 //! - `demo`: stage, then run the charm under charm-sim on `examples/leader-with-relations.yaml`.
 
 use std::fs;
@@ -51,6 +51,7 @@ fn root() -> PathBuf {
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let debug = args.iter().any(|a| a == "--debug");
+    let out_dir = args.iter().position(|a| a == "--out").and_then(|i| args.get(i + 1)).map(PathBuf::from).unwrap_or_else(root);
     match args.first().map(String::as_str) {
         Some("stage") => {
             for dir in stage(debug)? {
@@ -60,7 +61,7 @@ fn main() -> Result<()> {
         Some("pack") => {
             let dirs = stage(debug)?;
             for (spec, dir) in CHARMS.iter().zip(dirs) {
-                let out = root().join(format!("{}_{PLATFORM}.charm", spec.name));
+                let out = out_dir.join(format!("{}_{PLATFORM}.charm", spec.name));
                 zip_dir(&dir, &out)?;
                 let size = fs::metadata(&out)?.len();
                 println!("packed {} ({size} bytes)", out.display());
@@ -80,7 +81,7 @@ fn main() -> Result<()> {
                 bail!("the demo hook failed");
             }
         }
-        _ => bail!("usage: cargo xtask stage|pack|demo [--debug]"),
+        _ => bail!("usage: cargo xtask stage|pack|demo [--debug] [--out DIR]"),
     }
     Ok(())
 }
