@@ -8,7 +8,9 @@
 use std::collections::HashMap;
 use std::process::ExitCode;
 
-use tempo_charm::juju::{log::install_panic_hook, Context, Databag, Event, HookTools, ProcessRunner, Status};
+use tempo_charm::juju::{
+    log::install_panic_hook, Context, Databag, Event, HookTools, ProcessRunner, Status,
+};
 
 fn main() -> ExitCode {
     install_panic_hook("echo-charm", ProcessRunner);

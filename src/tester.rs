@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use serde_json::json;
 use tracing::Level;
 
-use crate::interfaces::tempo_api::{RequirerError, TempoApiAppData, TempoApiRequirer, TempoApiUrls, DEFAULT_RELATION_NAME};
+use crate::interfaces::tempo_api::{
+    RequirerError, TempoApiAppData, TempoApiRequirer, TempoApiUrls, DEFAULT_RELATION_NAME,
+};
 use crate::juju::log::{chain, with_juju_log};
 use crate::juju::{Context, Databag, HookToolError, HookTools, LogLevel, Metadata, Runner, Status};
 
@@ -24,12 +26,20 @@ pub fn render(data: &TempoApiAppData) -> String {
 }
 
 /// Runs one hook of the tester; returns the exit code.
-pub fn entry<R: Runner + Clone + Send + Sync + 'static>(env: &HashMap<String, String>, argv0: Option<&str>, runner: R) -> i32 {
+pub fn entry<R: Runner + Clone + Send + Sync + 'static>(
+    env: &HashMap<String, String>,
+    argv0: Option<&str>,
+    runner: R,
+) -> i32 {
     let ctx = match Context::from_env(env, argv0) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("ERROR cannot start hook: {e}");
-            let _ = crate::juju::hookcmds::juju_log(&runner, LogLevel::Error, &format!("cannot start hook: {e}"));
+            let _ = crate::juju::hookcmds::juju_log(
+                &runner,
+                LogLevel::Error,
+                &format!("cannot start hook: {e}"),
+            );
             return 1;
         }
     };
@@ -58,8 +68,12 @@ pub enum TesterError {
 /// Reads, writes the key, sets status.
 pub fn run<R: Runner>(ctx: &Context, tools: &HookTools<R>) -> Result<(), TesterError> {
     let metadata = Metadata::read(&ctx.charm_dir).map_err(|e| TesterError::Setup(Box::new(e)))?;
-    let mut requirer = TempoApiRequirer::new(tools, &metadata, DEFAULT_RELATION_NAME).map_err(|e| TesterError::Setup(Box::new(e)))?;
-    let own = ctx.event.relation().filter(|r| r.relation.endpoint == DEFAULT_RELATION_NAME && r.kind != crate::juju::RelationEventKind::Broken);
+    let mut requirer = TempoApiRequirer::new(tools, &metadata, DEFAULT_RELATION_NAME)
+        .map_err(|e| TesterError::Setup(Box::new(e)))?;
+    let own = ctx.event.relation().filter(|r| {
+        r.relation.endpoint == DEFAULT_RELATION_NAME
+            && r.kind != crate::juju::RelationEventKind::Broken
+    });
     if let Some(r) = own.and_then(|r| r.remote_app.clone().map(|a| (r.relation.clone(), a))) {
         requirer = requirer.with_remote_app(r.0, r.1);
     }
@@ -67,11 +81,17 @@ pub fn run<R: Runner>(ctx: &Context, tools: &HookTools<R>) -> Result<(), TesterE
     let result = requirer.get_data();
     let (value, status) = match result {
         Ok(Some(data)) => (render(&data), Status::active("")),
-        Ok(None) if relations.is_empty() => (String::new(), Status::waiting("waiting for a tempo-api relation")),
+        Ok(None) if relations.is_empty() => (
+            String::new(),
+            Status::waiting("waiting for a tempo-api relation"),
+        ),
         Ok(None) => (String::new(), Status::waiting("waiting for tempo-api data")),
         Err(RequirerError::Invalid { source, .. }) => {
             tracing::warn!("invalid tempo-api data: {source}");
-            (String::new(), Status::blocked(format!("invalid tempo-api data: {source}")))
+            (
+                String::new(),
+                Status::blocked(format!("invalid tempo-api data: {source}")),
+            )
         }
         Err(RequirerError::Tool(e)) => return Err(e.into()),
     };
@@ -79,6 +99,9 @@ pub fn run<R: Runner>(ctx: &Context, tools: &HookTools<R>) -> Result<(), TesterE
         let bag: Databag = [(KEY.to_owned(), value)].into();
         tools.relation_set_unit(r, &bag)?;
     }
-    tools.status_set_unit(&Status { message: crate::juju::context::truncate(&status.message, 500), ..status })?;
+    tools.status_set_unit(&Status {
+        message: crate::juju::context::truncate(&status.message, 500),
+        ..status
+    })?;
     Ok(())
 }

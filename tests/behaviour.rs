@@ -19,28 +19,45 @@ fn tempo_api_relations(n: u32) -> String {
 }
 
 fn leader_with(n: u32, extra: &str) -> String {
-    format!("unit: tempo/0\nleader: true\nrelations:\n{}{extra}", tempo_api_relations(n))
+    format!(
+        "unit: tempo/0\nleader: true\nrelations:\n{}{extra}",
+        tempo_api_relations(n)
+    )
 }
 
 fn tools(r: &tempo_charm::sim::Report) -> Vec<String> {
-    r.calls.iter().map(|c| format!("{} {}", c.tool, c.args.join(" "))).collect()
+    r.calls
+        .iter()
+        .map(|c| format!("{} {}", c.tool, c.args.join(" ")))
+        .collect()
 }
 
 #[test]
 fn leader_elected_publishes_to_every_relation() {
     let dir = coordinator_dir();
     for n in [0, 1, 3] {
-        let yaml = if n == 0 { "unit: tempo/0\nleader: true\n".to_owned() } else { leader_with(n, "") };
+        let yaml = if n == 0 {
+            "unit: tempo/0\nleader: true\n".to_owned()
+        } else {
+            leader_with(n, "")
+        };
         let r = both(dir.path(), &state(&yaml), &EventSpec::new("leader-elected"));
         assert!(r.ok(), "{n} relations: {}", r.stderr);
         for i in 0..n {
             let bag = app_bag(&r, 10 + i);
-            assert_eq!(bag.get("http").map(String::as_str), Some(HTTP), "{n} relations");
+            assert_eq!(
+                bag.get("http").map(String::as_str),
+                Some(HTTP),
+                "{n} relations"
+            );
             assert_eq!(bag.get("grpc").map(String::as_str), Some(GRPC));
             assert_eq!(bag.len(), 2);
         }
         assert_eq!(status(&r), ("active".into(), String::new()));
-        assert_eq!(r.app_status.as_ref().map(|s| s.status.as_str()), Some("active"));
+        assert_eq!(
+            r.app_status.as_ref().map(|s| s.status.as_str()),
+            Some("active")
+        );
         let sets = r.calls.iter().filter(|c| c.tool == "relation-set").count();
         assert_eq!(sets, n as usize, "one relation-set per relation");
     }
@@ -49,7 +66,11 @@ fn leader_elected_publishes_to_every_relation() {
 #[test]
 fn leader_elected_tool_calls_are_exactly_these() {
     let dir = coordinator_dir();
-    let r = both(dir.path(), &state(&leader_with(1, "")), &EventSpec::new("leader-elected"));
+    let r = both(
+        dir.path(),
+        &state(&leader_with(1, "")),
+        &EventSpec::new("leader-elected"),
+    );
     assert_eq!(
         tools(&r),
         vec![
@@ -62,20 +83,37 @@ fn leader_elected_tool_calls_are_exactly_these() {
             "status-set --application=True active -- ",
         ]
     );
-    let stdin: serde_json::Value = serde_json::from_str(r.calls[4].stdin.as_deref().unwrap_or("")).unwrap();
-    assert_eq!(stdin, json!({"http": HTTP, "grpc": GRPC}), "the whole databag goes on stdin as JSON");
+    let stdin: serde_json::Value =
+        serde_json::from_str(r.calls[4].stdin.as_deref().unwrap_or("")).unwrap();
+    assert_eq!(
+        stdin,
+        json!({"http": HTTP, "grpc": GRPC}),
+        "the whole databag goes on stdin as JSON"
+    );
 }
 
 #[test]
 fn relation_joined_and_changed_publish() {
     let dir = coordinator_dir();
-    for ev in ["tempo-api-relation-created", "tempo-api-relation-joined", "tempo-api-relation-changed"] {
+    for ev in [
+        "tempo-api-relation-created",
+        "tempo-api-relation-joined",
+        "tempo-api-relation-changed",
+    ] {
         let spec = EventSpec::on(ev, "tempo-api:11");
-        let spec = if ev.ends_with("created") { spec } else { spec.remote_unit("grafana1/0") };
+        let spec = if ev.ends_with("created") {
+            spec
+        } else {
+            spec.remote_unit("grafana1/0")
+        };
         let r = both(dir.path(), &state(&leader_with(3, "")), &spec);
         assert!(r.ok());
         for id in [10, 11, 12] {
-            assert_eq!(app_bag(&r, id).get("http").map(String::as_str), Some(HTTP), "{ev}");
+            assert_eq!(
+                app_bag(&r, id).get("http").map(String::as_str),
+                Some(HTTP),
+                "{ev}"
+            );
         }
     }
 }
@@ -83,12 +121,29 @@ fn relation_joined_and_changed_publish() {
 #[test]
 fn every_reconciling_event_publishes_and_other_events_do_nothing() {
     let dir = coordinator_dir();
-    for ev in ["install", "start", "config-changed", "upgrade-charm", "update-status", "leader-settings-changed"] {
+    for ev in [
+        "install",
+        "start",
+        "config-changed",
+        "upgrade-charm",
+        "update-status",
+        "leader-settings-changed",
+    ] {
         let r = both(dir.path(), &state(&leader_with(1, "")), &EventSpec::new(ev));
         assert!(r.ok(), "{ev}");
-        assert_eq!(app_bag(&r, 10).get("grpc").map(String::as_str), Some(GRPC), "{ev}");
+        assert_eq!(
+            app_bag(&r, 10).get("grpc").map(String::as_str),
+            Some(GRPC),
+            "{ev}"
+        );
     }
-    for ev in ["stop", "remove", "tempo-pebble-ready", "pre-series-upgrade", "collect-metrics"] {
+    for ev in [
+        "stop",
+        "remove",
+        "tempo-pebble-ready",
+        "pre-series-upgrade",
+        "collect-metrics",
+    ] {
         let r = both(dir.path(), &state(&leader_with(1, "")), &EventSpec::new(ev));
         assert_eq!(r.exit_code, 0, "{ev}");
         assert!(r.calls.is_empty(), "{ev} made calls: {:?}", tools(&r));
@@ -99,10 +154,23 @@ fn every_reconciling_event_publishes_and_other_events_do_nothing() {
 #[test]
 fn application_version_is_set_when_the_charm_may_have_changed() {
     let dir = coordinator_dir();
-    for (ev, expect) in [("install", true), ("upgrade-charm", true), ("start", true), ("update-status", false)] {
-        let r = both(dir.path(), &state("unit: tempo/0\nleader: true\n"), &EventSpec::new(ev));
+    for (ev, expect) in [
+        ("install", true),
+        ("upgrade-charm", true),
+        ("start", true),
+        ("update-status", false),
+    ] {
+        let r = both(
+            dir.path(),
+            &state("unit: tempo/0\nleader: true\n"),
+            &EventSpec::new(ev),
+        );
         assert_eq!(r.app_version.is_some(), expect, "{ev}");
-        assert_eq!(r.calls.iter().any(|c| c.tool == "application-version-set"), expect, "{ev}");
+        assert_eq!(
+            r.calls.iter().any(|c| c.tool == "application-version-set"),
+            expect,
+            "{ev}"
+        );
     }
 }
 
@@ -116,32 +184,54 @@ fn non_leader_writes_no_application_data() {
         for id in [10, 11, 12] {
             assert!(app_bag(&r, id).is_empty(), "{ev}");
         }
-        assert!(!r.calls.iter().any(|c| c.tool == "relation-set"), "{ev}: {:?}", tools(&r));
+        assert!(
+            !r.calls.iter().any(|c| c.tool == "relation-set"),
+            "{ev}: {:?}",
+            tools(&r)
+        );
         assert_eq!(status(&r).0, "active");
-        assert!(r.app_status.is_none(), "only the leader sets application status");
+        assert!(
+            r.app_status.is_none(),
+            "only the leader sets application status"
+        );
     }
 }
 
 #[test]
 fn leader_elected_is_skipped_on_a_non_leader() {
     let dir = coordinator_dir();
-    let r = both(dir.path(), &state("unit: tempo/1\nleader: false\n"), &EventSpec::new("leader-elected"));
+    let r = both(
+        dir.path(),
+        &state("unit: tempo/1\nleader: false\n"),
+        &EventSpec::new("leader-elected"),
+    );
     assert!(r.skipped.is_some());
     assert!(r.calls.is_empty());
 }
 
 const TRAEFIK_HTTPS: &str = "  - {id: 7, endpoint: ingress, remote_app: traefik, remote_units: [traefik/0], remote_app_data: {external_host: tempo.example.com, scheme: https}}\n";
 const TRAEFIK_HTTP: &str = "  - {id: 7, endpoint: ingress, remote_app: traefik, remote_units: [traefik/0], remote_app_data: {external_host: 10.0.0.5, scheme: http}}\n";
-const TRAEFIK_NOT_READY: &str = "  - {id: 7, endpoint: ingress, remote_app: traefik, remote_units: [traefik/0]}\n";
+const TRAEFIK_NOT_READY: &str =
+    "  - {id: 7, endpoint: ingress, remote_app: traefik, remote_units: [traefik/0]}\n";
 
 #[test]
 fn ingress_ready_https_publishes_ingress_urls_and_redirects() {
     let dir = coordinator_dir();
-    let r = both(dir.path(), &state(&leader_with(1, TRAEFIK_HTTPS)), &EventSpec::on("ingress-relation-changed", "ingress:7"));
+    let r = both(
+        dir.path(),
+        &state(&leader_with(1, TRAEFIK_HTTPS)),
+        &EventSpec::on("ingress-relation-changed", "ingress:7"),
+    );
     assert!(r.ok(), "{}", r.stderr);
     let bag = app_bag(&r, 10);
-    assert_eq!(bag["http"], r#"{"direct_url": "http://tempo.cos.svc.cluster.local:3200/", "ingress_url": "https://tempo.example.com:3200/"}"#);
-    assert_eq!(bag["grpc"], r#"{"direct_url": "http://tempo.cos.svc.cluster.local:9096/", "ingress_url": "https://tempo.example.com:9096/"}"#);
+    assert_eq!(
+        bag["http"],
+        r#"{"direct_url": "http://tempo.cos.svc.cluster.local:3200/", "ingress_url": "https://tempo.example.com:3200/"}"#
+    );
+    assert_eq!(
+        bag["grpc"],
+        r#"{"direct_url": "http://tempo.cos.svc.cluster.local:9096/", "ingress_url": "https://tempo.example.com:9096/"}"#
+    );
     let ingress = app_bag(&r, 7);
     assert_eq!(ingress["raw"], "False");
     let config: serde_json::Value = serde_yaml::from_str(&ingress["config"]).unwrap();
@@ -164,28 +254,56 @@ fn ingress_ready_https_publishes_ingress_urls_and_redirects() {
     }});
     assert_eq!(config, expected);
     let static_cfg: serde_json::Value = serde_yaml::from_str(&ingress["static"]).unwrap();
-    assert_eq!(static_cfg, json!({"entryPoints": {"tempo-http": {"address": ":3200"}, "tempo-grpc": {"address": ":9096"}}}));
+    assert_eq!(
+        static_cfg,
+        json!({"entryPoints": {"tempo-http": {"address": ":3200"}, "tempo-grpc": {"address": ":9096"}}})
+    );
     assert_eq!(status(&r), ("active".into(), String::new()));
 }
 
 #[test]
 fn ingress_ready_http_has_no_middlewares() {
     let dir = coordinator_dir();
-    let r = both(dir.path(), &state(&leader_with(1, TRAEFIK_HTTP)), &EventSpec::new("update-status"));
-    assert_eq!(app_bag(&r, 10)["http"], r#"{"direct_url": "http://tempo.cos.svc.cluster.local:3200/", "ingress_url": "http://10.0.0.5:3200/"}"#);
+    let r = both(
+        dir.path(),
+        &state(&leader_with(1, TRAEFIK_HTTP)),
+        &EventSpec::new("update-status"),
+    );
+    assert_eq!(
+        app_bag(&r, 10)["http"],
+        r#"{"direct_url": "http://tempo.cos.svc.cluster.local:3200/", "ingress_url": "http://10.0.0.5:3200/"}"#
+    );
     let config: serde_json::Value = serde_yaml::from_str(&app_bag(&r, 7)["config"]).unwrap();
-    assert!(config["http"].get("middlewares").is_none(), "middlewares left out when empty");
-    assert!(config["http"]["routers"]["juju-cos-tempo-tempo-http"].get("middlewares").is_none());
+    assert!(
+        config["http"].get("middlewares").is_none(),
+        "middlewares left out when empty"
+    );
+    assert!(config["http"]["routers"]["juju-cos-tempo-tempo-http"]
+        .get("middlewares")
+        .is_none());
 }
 
 #[test]
 fn ingress_related_but_not_ready_waits_and_publishes_direct_urls() {
     let dir = coordinator_dir();
-    let r = both(dir.path(), &state(&leader_with(1, TRAEFIK_NOT_READY)), &EventSpec::on("ingress-relation-joined", "ingress:7").remote_unit("traefik/0"));
+    let r = both(
+        dir.path(),
+        &state(&leader_with(1, TRAEFIK_NOT_READY)),
+        &EventSpec::on("ingress-relation-joined", "ingress:7").remote_unit("traefik/0"),
+    );
     assert!(r.ok());
     assert_eq!(app_bag(&r, 10)["http"], HTTP);
-    assert!(app_bag(&r, 7).contains_key("config"), "the route is offered before Traefik answers");
-    assert_eq!(status(&r), ("waiting".into(), "waiting for the ingress to send external_host and scheme".into()));
+    assert!(
+        app_bag(&r, 7).contains_key("config"),
+        "the route is offered before Traefik answers"
+    );
+    assert_eq!(
+        status(&r),
+        (
+            "waiting".into(),
+            "waiting for the ingress to send external_host and scheme".into()
+        )
+    );
 }
 
 #[test]
@@ -195,25 +313,54 @@ fn ingress_broken_republishes_without_ingress_urls() {
     let yaml = format!(
         "unit: tempo/0\nleader: true\nrelations:\n  - {{id: 10, endpoint: tempo-api, remote_app: grafana, local_app: {{http: '{published}', grpc: x}}}}\n{TRAEFIK_HTTPS}"
     );
-    let r = both(dir.path(), &state(&yaml), &EventSpec::on("ingress-relation-broken", "ingress:7"));
+    let r = both(
+        dir.path(),
+        &state(&yaml),
+        &EventSpec::on("ingress-relation-broken", "ingress:7"),
+    );
     assert!(r.ok());
     assert_eq!(app_bag(&r, 10)["http"], HTTP);
     assert_eq!(app_bag(&r, 10)["grpc"], GRPC);
-    assert!(r.relation(7).is_none(), "the broken relation is gone afterwards");
-    assert!(!tools(&r).iter().any(|t| t.contains("ingress:7")), "the broken relation is not touched: {:?}", tools(&r));
+    assert!(
+        r.relation(7).is_none(),
+        "the broken relation is gone afterwards"
+    );
+    assert!(
+        !tools(&r).iter().any(|t| t.contains("ingress:7")),
+        "the broken relation is not touched: {:?}",
+        tools(&r)
+    );
 }
 
 #[test]
 fn invalid_traefik_data_blocks_but_keeps_direct_urls() {
     let dir = coordinator_dir();
     for (data, reason) in [
-        ("{external_host: tempo.example.com, scheme: ftp}", "ingress: traefik sent scheme `ftp`; expected http or https"),
-        ("{external_host: 'bad host', scheme: http}", "ingress: traefik sent external_host `bad host`"),
-        ("{external_host: 'h:99999', scheme: http}", "ingress: traefik sent external_host `h:99999`"),
+        (
+            "{external_host: tempo.example.com, scheme: ftp}",
+            "ingress: traefik sent scheme `ftp`; expected http or https",
+        ),
+        (
+            "{external_host: 'bad host', scheme: http}",
+            "ingress: traefik sent external_host `bad host`",
+        ),
+        (
+            "{external_host: 'h:99999', scheme: http}",
+            "ingress: traefik sent external_host `h:99999`",
+        ),
     ] {
-        let ing = format!("  - {{id: 7, endpoint: ingress, remote_app: traefik, remote_app_data: {data}}}\n");
-        let r = both(dir.path(), &state(&leader_with(1, &ing)), &EventSpec::on("ingress-relation-changed", "ingress:7"));
-        assert_eq!(r.exit_code, 0, "bad remote data is a status, not a failed hook");
+        let ing = format!(
+            "  - {{id: 7, endpoint: ingress, remote_app: traefik, remote_app_data: {data}}}\n"
+        );
+        let r = both(
+            dir.path(),
+            &state(&leader_with(1, &ing)),
+            &EventSpec::on("ingress-relation-changed", "ingress:7"),
+        );
+        assert_eq!(
+            r.exit_code, 0,
+            "bad remote data is a status, not a failed hook"
+        );
         let (s, msg) = status(&r);
         assert_eq!(s, "blocked");
         assert!(msg.starts_with(reason), "{msg}");
@@ -229,15 +376,23 @@ fn peers_write_their_fqdn_and_the_leader_routes_to_every_peer() {
         &state("unit: tempo/1\nleader: false\nrelations:\n  - {id: 1, endpoint: peers, remote_app: tempo}\n"),
         &EventSpec::new("peers-relation-created"),
     );
-    assert_eq!(unit_bag(&created, 1)["fqdn"], "\"tempo-1.tempo-endpoints.cos.svc.cluster.local\"");
+    assert_eq!(
+        unit_bag(&created, 1)["fqdn"],
+        "\"tempo-1.tempo-endpoints.cos.svc.cluster.local\""
+    );
 
     let peers = "  - {id: 1, endpoint: peers, remote_app: tempo, remote_units: [tempo/2, tempo/1, tempo/3],
        remote_units_data: {tempo/1: {fqdn: '\"tempo-1.tempo-endpoints.cos.svc.cluster.local\"'},
                            tempo/2: {fqdn: '\"tempo-2.tempo-endpoints.cos.svc.cluster.local\"'}}}\n";
     let yaml = leader_with(1, &format!("{TRAEFIK_HTTP}{peers}"));
-    let r = both(dir.path(), &state(&yaml), &EventSpec::on("peers-relation-joined", "peers:1").remote_unit("tempo/2"));
+    let r = both(
+        dir.path(),
+        &state(&yaml),
+        &EventSpec::on("peers-relation-joined", "peers:1").remote_unit("tempo/2"),
+    );
     let config: serde_json::Value = serde_yaml::from_str(&app_bag(&r, 7)["config"]).unwrap();
-    let servers = &config["http"]["services"]["juju-cos-tempo-service-tempo-http"]["loadBalancer"]["servers"];
+    let servers =
+        &config["http"]["services"]["juju-cos-tempo-service-tempo-http"]["loadBalancer"]["servers"];
     assert_eq!(
         servers,
         &json!([
@@ -248,47 +403,92 @@ fn peers_write_their_fqdn_and_the_leader_routes_to_every_peer() {
         "tempo/3 has not written its FQDN yet and is left out"
     );
 
-    let r = both(dir.path(), &state(&yaml), &EventSpec::on("peers-relation-departed", "peers:1").remote_unit("tempo/1"));
+    let r = both(
+        dir.path(),
+        &state(&yaml),
+        &EventSpec::on("peers-relation-departed", "peers:1").remote_unit("tempo/1"),
+    );
     let config: serde_json::Value = serde_yaml::from_str(&app_bag(&r, 7)["config"]).unwrap();
-    let servers = config["http"]["services"]["juju-cos-tempo-service-tempo-grpc"]["loadBalancer"]["servers"].to_string();
-    assert!(!servers.contains("tempo-1."), "the departing unit is dropped: {servers}");
+    let servers = config["http"]["services"]["juju-cos-tempo-service-tempo-grpc"]["loadBalancer"]
+        ["servers"]
+        .to_string();
+    assert!(
+        !servers.contains("tempo-1."),
+        "the departing unit is dropped: {servers}"
+    );
     assert!(servers.contains("h2c://tempo-2."), "{servers}");
 }
 
 #[test]
 fn a_second_unit_that_is_not_leader_leaves_ingress_alone() {
     let dir = coordinator_dir();
-    let yaml = leader_with(1, TRAEFIK_HTTPS).replace("unit: tempo/0\nleader: true", "unit: tempo/1\nleader: false");
-    let r = both(dir.path(), &state(&yaml), &EventSpec::on("ingress-relation-changed", "ingress:7"));
+    let yaml = leader_with(1, TRAEFIK_HTTPS).replace(
+        "unit: tempo/0\nleader: true",
+        "unit: tempo/1\nleader: false",
+    );
+    let r = both(
+        dir.path(),
+        &state(&yaml),
+        &EventSpec::on("ingress-relation-changed", "ingress:7"),
+    );
     assert!(r.ok());
     assert!(app_bag(&r, 7).is_empty());
-    assert!(!tools(&r).iter().any(|t| t.starts_with("relation-get")), "followers read no remote data: {:?}", tools(&r));
+    assert!(
+        !tools(&r).iter().any(|t| t.starts_with("relation-get")),
+        "followers read no remote data: {:?}",
+        tools(&r)
+    );
 }
 
 #[test]
 fn bad_config_blocks_with_the_fix_and_exits_zero() {
     let dir = coordinator_dir();
-    for (config, needle) in [("{log-level: loud}", "log-level `loud`"), ("{log-level: 3}", "log-level must be a string")] {
+    for (config, needle) in [
+        ("{log-level: loud}", "log-level `loud`"),
+        ("{log-level: 3}", "log-level must be a string"),
+    ] {
         let yaml = format!("{}config: {config}\n", leader_with(1, ""));
         let r = both(dir.path(), &state(&yaml), &EventSpec::new("config-changed"));
         assert_eq!(r.exit_code, 0);
         let (s, msg) = status(&r);
         assert_eq!(s, "blocked");
         assert!(msg.contains(needle), "{msg}");
-        assert_eq!(app_bag(&r, 10)["http"], HTTP, "publishing does not depend on the log level");
+        assert_eq!(
+            app_bag(&r, 10)["http"],
+            HTTP,
+            "publishing does not depend on the log level"
+        );
     }
     let yaml = format!("{}config: {{log-level: debug}}\n", leader_with(1, ""));
     let r = both(dir.path(), &state(&yaml), &EventSpec::new("config-changed"));
-    assert!(r.logs.iter().any(|l| l.level == "DEBUG" && l.message.contains("published tempo-api data")), "{:?}", r.logs);
-    let r = both(dir.path(), &state(&leader_with(1, "")), &EventSpec::new("config-changed"));
-    assert!(r.logs.is_empty(), "nothing below INFO reaches juju-log by default: {:?}", r.logs);
+    assert!(
+        r.logs
+            .iter()
+            .any(|l| l.level == "DEBUG" && l.message.contains("published tempo-api data")),
+        "{:?}",
+        r.logs
+    );
+    let r = both(
+        dir.path(),
+        &state(&leader_with(1, "")),
+        &EventSpec::new("config-changed"),
+    );
+    assert!(
+        r.logs.is_empty(),
+        "nothing below INFO reaches juju-log by default: {:?}",
+        r.logs
+    );
 }
 
 #[test]
 fn steady_state_update_status_calls() {
     let dir = coordinator_dir();
     for n in [1, 10] {
-        let r = both(dir.path(), &state(&leader_with(n, "")), &EventSpec::new("update-status"));
+        let r = both(
+            dir.path(),
+            &state(&leader_with(n, "")),
+            &EventSpec::new("update-status"),
+        );
         let by_tool = r.calls_by_tool();
         assert_eq!(by_tool.get("relation-set"), Some(&(n as usize)));
         assert_eq!(r.calls.len(), 6 + n as usize, "{:?}", tools(&r));

@@ -13,9 +13,14 @@ fn vectors_dir() -> PathBuf {
 
 fn load(name: &str) -> Vec<Value> {
     let path = vectors_dir().join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
-    let cases = v.as_array().unwrap_or_else(|| panic!("{} is not a JSON array", path.display())).clone();
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let v: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+    let cases = v
+        .as_array()
+        .unwrap_or_else(|| panic!("{} is not a JSON array", path.display()))
+        .clone();
     assert!(!cases.is_empty(), "{} has no cases", path.display());
     cases
 }
@@ -28,7 +33,12 @@ fn databag(v: &Value) -> Databag {
     v.as_object()
         .expect("databag is an object")
         .iter()
-        .map(|(k, v)| (k.clone(), v.as_str().expect("databag values are strings").to_owned()))
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_str().expect("databag values are strings").to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -53,19 +63,39 @@ fn provide_vectors_match_byte_for_byte() {
         match (got, expect.get("databag")) {
             (Ok(data), Some(bag)) => {
                 if data.to_databag() != databag(bag) {
-                    failures.push(format!("{}: wrote {:?}, expected {:?}", id(case), data.to_databag(), bag));
+                    failures.push(format!(
+                        "{}: wrote {:?}, expected {:?}",
+                        id(case),
+                        data.to_databag(),
+                        bag
+                    ));
                 }
             }
             (Err(_), None) => {}
-            (Ok(data), None) => failures.push(format!("{}: accepted ({:?}), library refused", id(case), data.to_databag())),
-            (Err(e), Some(_)) => failures.push(format!("{}: refused ({e}), library accepted", id(case))),
+            (Ok(data), None) => failures.push(format!(
+                "{}: accepted ({:?}), library refused",
+                id(case),
+                data.to_databag()
+            )),
+            (Err(e), Some(_)) => {
+                failures.push(format!("{}: refused ({e}), library accepted", id(case)))
+            }
         }
     }
-    assert!(failures.is_empty(), "{} of {} provide vectors failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} provide vectors failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 fn expected_urls(v: &Value) -> (String, Option<String>) {
-    (v["direct_url"].as_str().expect("direct_url").to_owned(), v["ingress_url"].as_str().map(str::to_owned))
+    (
+        v["direct_url"].as_str().expect("direct_url").to_owned(),
+        v["ingress_url"].as_str().map(str::to_owned),
+    )
 }
 
 #[test]
@@ -80,8 +110,14 @@ fn require_vectors_agree_on_outcome_and_urls() {
             (Ok(None), Some(Value::Null)) => {}
             (Ok(Some(d)), Some(data)) if !data.is_null() => {
                 let got = [
-                    (d.http.direct_url.to_string(), d.http.ingress_url.as_ref().map(ToString::to_string)),
-                    (d.grpc.direct_url.to_string(), d.grpc.ingress_url.as_ref().map(ToString::to_string)),
+                    (
+                        d.http.direct_url.to_string(),
+                        d.http.ingress_url.as_ref().map(ToString::to_string),
+                    ),
+                    (
+                        d.grpc.direct_url.to_string(),
+                        d.grpc.ingress_url.as_ref().map(ToString::to_string),
+                    ),
                 ];
                 let want = [expected_urls(&data["http"]), expected_urls(&data["grpc"])];
                 if got != want {
@@ -92,7 +128,13 @@ fn require_vectors_agree_on_outcome_and_urls() {
             (got, _) => failures.push(format!("{}: got {got:?}, expected {expect}", id(case))),
         }
     }
-    assert!(failures.is_empty(), "{} of {} require vectors failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} require vectors failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -106,7 +148,11 @@ fn cpython_only_json_never_panics_and_errors_are_clear() {
                 assert_eq!(d.http.direct_url.to_string(), want.0, "{}", id(case));
             }
             Ok(None) => panic!("{}: read as no data", id(case)),
-            Err(e) => assert!(e.to_string().contains("is not JSON"), "{}: unclear error {e}", id(case)),
+            Err(e) => assert!(
+                e.to_string().contains("is not JSON"),
+                "{}: unclear error {e}",
+                id(case)
+            ),
         }
     }
 }
@@ -118,9 +164,16 @@ fn vendored_vectors_are_identical_to_shared() {
         eprintln!("../shared/conformance/tempo_api not present; nothing to compare against");
         return;
     }
-    for name in ["provide.json", "require.json", "require_cpython_json.json", "README.md"] {
-        let ours = std::fs::read(vectors_dir().join(name)).unwrap_or_else(|e| panic!("tests copy of {name}: {e}"));
-        let theirs = std::fs::read(shared.join(name)).unwrap_or_else(|e| panic!("shared {name}: {e}"));
+    for name in [
+        "provide.json",
+        "require.json",
+        "require_cpython_json.json",
+        "README.md",
+    ] {
+        let ours = std::fs::read(vectors_dir().join(name))
+            .unwrap_or_else(|e| panic!("tests copy of {name}: {e}"));
+        let theirs =
+            std::fs::read(shared.join(name)).unwrap_or_else(|e| panic!("shared {name}: {e}"));
         assert!(ours == theirs, "tests/conformance/tempo_api/{name} differs from ../shared; copy it again, never edit it");
     }
 }

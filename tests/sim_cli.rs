@@ -12,8 +12,16 @@ use common::*;
 use serde_json::Value;
 
 fn sim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(SIM_BIN).args(args).current_dir(ROOT).output().expect("run charm-sim");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = Command::new(SIM_BIN)
+        .args(args)
+        .current_dir(ROOT)
+        .output()
+        .expect("run charm-sim");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -35,12 +43,28 @@ fn run_prints_a_json_report_and_writes_the_new_state() {
     ]);
     assert_eq!(code, 0, "{stderr}");
     let report: Value = serde_json::from_str(&stdout).unwrap();
-    for key in ["exit_code", "wall_time_s", "calls", "relations", "unit_status", "app_status", "logs"] {
+    for key in [
+        "exit_code",
+        "wall_time_s",
+        "calls",
+        "relations",
+        "unit_status",
+        "app_status",
+        "logs",
+    ] {
         assert!(report.get(key).is_some(), "report lacks {key}");
     }
     assert_eq!(report["exit_code"], 0);
-    assert_eq!(report["unit_status"], serde_json::json!({"status": "active", "message": ""}));
-    let rel3 = report["relations"].as_array().unwrap().iter().find(|r| r["id"] == 3).unwrap();
+    assert_eq!(
+        report["unit_status"],
+        serde_json::json!({"status": "active", "message": ""})
+    );
+    let rel3 = report["relations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == 3)
+        .unwrap();
     assert_eq!(
         rel3["local_app"]["http"],
         r#"{"direct_url": "http://tempo-coordinator-k8s.cos.svc.cluster.local:3200/", "ingress_url": "https://tempo.example.com:3200/"}"#
@@ -48,18 +72,33 @@ fn run_prints_a_json_report_and_writes_the_new_state() {
     let first = &report["calls"][0];
     assert_eq!(first["tool"], "config-get");
     assert_eq!(first["args"], serde_json::json!(["--format=json"]));
-    let new_state = tempo_charm::sim::State::from_yaml(&std::fs::read_to_string(out.path()).unwrap()).unwrap();
-    assert_eq!(new_state.relation(3).unwrap().local_app.len(), 2, "--out carries the committed databags");
+    let new_state =
+        tempo_charm::sim::State::from_yaml(&std::fs::read_to_string(out.path()).unwrap()).unwrap();
+    assert_eq!(
+        new_state.relation(3).unwrap().local_app.len(),
+        2,
+        "--out carries the committed databags"
+    );
 }
 
 #[test]
 fn human_output_is_short_and_uncoloured_when_piped() {
     let dir = coordinator_dir();
-    let (code, stdout, _) =
-        sim(&["run", "--charm-dir", dir.path().to_str().unwrap(), "--state", "examples/minimal.yaml", "--event", "install"]);
+    let (code, stdout, _) = sim(&[
+        "run",
+        "--charm-dir",
+        dir.path().to_str().unwrap(),
+        "--state",
+        "examples/minimal.yaml",
+        "--event",
+        "install",
+    ]);
     assert_eq!(code, 0);
     assert!(stdout.starts_with("event install  exit 0"), "{stdout}");
-    assert!(!stdout.contains('\x1b'), "no colour codes when not a terminal");
+    assert!(
+        !stdout.contains('\x1b'),
+        "no colour codes when not a terminal"
+    );
     assert!(stdout.contains("application-version-set"));
 }
 
@@ -70,22 +109,54 @@ fn usage_and_state_errors_exit_2_with_a_reason() {
     assert!(stderr.contains("--state is required"), "{stderr}");
     let bad = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(bad.path(), "unit: nope\n").unwrap();
-    let (code, _, stderr) = sim(&["run", "--charm-dir", ".", "--state", bad.path().to_str().unwrap(), "--event", "install"]);
+    let (code, _, stderr) = sim(&[
+        "run",
+        "--charm-dir",
+        ".",
+        "--state",
+        bad.path().to_str().unwrap(),
+        "--event",
+        "install",
+    ]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("`nope` is not `<app>/<number>`"), "{stderr}");
-    let (code, _, stderr) =
-        sim(&["run", "--charm-dir", ".", "--state", "examples/minimal.yaml", "--event", "tempo-api-relation-joined"]);
+    assert!(
+        stderr.contains("`nope` is not `<app>/<number>`"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = sim(&[
+        "run",
+        "--charm-dir",
+        ".",
+        "--state",
+        "examples/minimal.yaml",
+        "--event",
+        "tempo-api-relation-joined",
+    ]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("no relation on endpoint `tempo-api`"), "{stderr}");
+    assert!(
+        stderr.contains("no relation on endpoint `tempo-api`"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn a_failed_hook_makes_charm_sim_exit_1() {
     let dir = coordinator_dir();
     let state = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(state.path(), "unit: tempo/0\nleader: true\nfaults:\n  fail_tool: [{tool: is-leader}]\n").unwrap();
-    let (code, stdout, _) =
-        sim(&["run", "--charm-dir", dir.path().to_str().unwrap(), "--state", state.path().to_str().unwrap(), "--event", "start"]);
+    std::fs::write(
+        state.path(),
+        "unit: tempo/0\nleader: true\nfaults:\n  fail_tool: [{tool: is-leader}]\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = sim(&[
+        "run",
+        "--charm-dir",
+        dir.path().to_str().unwrap(),
+        "--state",
+        state.path().to_str().unwrap(),
+        "--event",
+        "start",
+    ]);
     assert_eq!(code, 1);
     assert!(stdout.contains("FAILED"), "{stdout}");
 }
@@ -104,7 +175,10 @@ fn scenario_runs_events_in_order_carrying_state() {
     ]);
     assert_eq!(code, 0, "{stderr}");
     let reports: Vec<Value> = serde_json::from_str(&stdout).unwrap();
-    let events: Vec<&str> = reports.iter().map(|r| r["event"].as_str().unwrap()).collect();
+    let events: Vec<&str> = reports
+        .iter()
+        .map(|r| r["event"].as_str().unwrap())
+        .collect();
     assert_eq!(
         events,
         [
@@ -119,11 +193,30 @@ fn scenario_runs_events_in_order_carrying_state() {
         ]
     );
     let last = reports.last().unwrap();
-    let rel = last["relations"].as_array().unwrap().iter().find(|r| r["endpoint"] == "tempo-api").unwrap();
-    assert_eq!(rel["local_app"]["grpc"], r#"{"direct_url": "http://tempo-coordinator-k8s.cos.svc.cluster.local:9096/"}"#);
-    let peers = last["relations"].as_array().unwrap().iter().find(|r| r["endpoint"] == "peers").unwrap();
-    assert!(peers["local_unit"]["fqdn"].as_str().unwrap().contains("tempo-coordinator-k8s-0.tempo-coordinator-k8s-endpoints"));
-    assert_eq!(last["app_version"], "2.8.1", "set at install, kept through later hooks");
+    let rel = last["relations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["endpoint"] == "tempo-api")
+        .unwrap();
+    assert_eq!(
+        rel["local_app"]["grpc"],
+        r#"{"direct_url": "http://tempo-coordinator-k8s.cos.svc.cluster.local:9096/"}"#
+    );
+    let peers = last["relations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["endpoint"] == "peers")
+        .unwrap();
+    assert!(peers["local_unit"]["fqdn"]
+        .as_str()
+        .unwrap()
+        .contains("tempo-coordinator-k8s-0.tempo-coordinator-k8s-endpoints"));
+    assert_eq!(
+        last["app_version"], "2.8.1",
+        "set at install, kept through later hooks"
+    );
 }
 
 #[test]
@@ -131,7 +224,9 @@ fn runs_a_charm_written_with_python_ops() {
     let venv = match venv::venv("ops", &["ops==3.*"]) {
         Ok(v) => v,
         Err(why) => {
-            eprintln!("SKIPPED runs_a_charm_written_with_python_ops: cannot pip-install ops: {why}");
+            eprintln!(
+                "SKIPPED runs_a_charm_written_with_python_ops: cannot pip-install ops: {why}"
+            );
             return;
         }
     };
@@ -146,13 +241,30 @@ fn runs_a_charm_written_with_python_ops() {
         format!("#!/bin/sh\nJUJU_DISPATCH_PATH=\"${{JUJU_DISPATCH_PATH:-$0}}\" exec {} ./src/charm.py\n", venv.join("bin/python3").display()),
     )
     .unwrap();
-    std::fs::set_permissions(&dispatch, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(
+        &dispatch,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
     let s = state("unit: tiny-ops/0\nleader: true\nrelations:\n  - {id: 5, endpoint: out, remote_app: consumer, remote_units: [consumer/0]}\n");
-    let r = process_in(dir.path(), &s, &tempo_charm::sim::EventSpec::new("leader-elected"));
+    let r = process_in(
+        dir.path(),
+        &s,
+        &tempo_charm::sim::EventSpec::new("leader-elected"),
+    );
     assert!(r.ok(), "ops charm failed: {}", r.stderr);
-    assert_eq!(app_bag(&r, 5).get("greeting").map(String::as_str), Some("hello from ops"));
-    assert_eq!(app_bag(&r, 5).get("leader").map(String::as_str), Some("True"));
+    assert_eq!(
+        app_bag(&r, 5).get("greeting").map(String::as_str),
+        Some("hello from ops")
+    );
+    assert_eq!(
+        app_bag(&r, 5).get("leader").map(String::as_str),
+        Some("True")
+    );
     assert_eq!(status(&r), ("active".into(), "ops charm ran".into()));
     let tools: Vec<&str> = r.calls.iter().map(|c| c.tool.as_str()).collect();
-    assert!(tools.contains(&"is-leader") && tools.contains(&"relation-set"), "{tools:?}");
+    assert!(
+        tools.contains(&"is-leader") && tools.contains(&"relation-set"),
+        "{tools:?}"
+    );
 }

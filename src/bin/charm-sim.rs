@@ -37,13 +37,26 @@ struct Args {
 
 fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args> {
     let cmd = argv.next().unwrap_or_default();
-    let mut a = Args { cmd, charm_dir: None, state: None, file: None, out: None, json: false, spec: EventSpec::default() };
+    let mut a = Args {
+        cmd,
+        charm_dir: None,
+        state: None,
+        file: None,
+        out: None,
+        json: false,
+        spec: EventSpec::default(),
+    };
     while let Some(flag) = argv.next() {
         let (name, inline) = match flag.split_once('=') {
             Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
             None => (flag.clone(), None),
         };
-        let mut value = || -> Result<String> { inline.clone().or_else(|| argv.next()).with_context(|| format!("{name} needs a value")) };
+        let mut value = || -> Result<String> {
+            inline
+                .clone()
+                .or_else(|| argv.next())
+                .with_context(|| format!("{name} needs a value"))
+        };
         match name.as_str() {
             "--charm-dir" => a.charm_dir = Some(value()?.into()),
             "--state" => a.state = Some(value()?.into()),
@@ -68,7 +81,11 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args> {
 fn main() -> ExitCode {
     let mut argv = std::env::args();
     let argv0 = argv.next().unwrap_or_default();
-    let name = Path::new(&argv0).file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+    let name = Path::new(&argv0)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_owned();
     if TOOLS.contains(&name.as_str()) {
         let code = tool_client(&name, argv.collect());
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
@@ -85,21 +102,35 @@ fn main() -> ExitCode {
 
 fn real_main(argv: impl Iterator<Item = String>) -> Result<bool> {
     let args = parse_args(argv)?;
-    let charm_dir = args.charm_dir.clone().with_context(|| format!("--charm-dir is required\n\n{USAGE}"))?;
-    let opts = ProcessOptions::new(std::env::current_exe().context("cannot find the charm-sim executable")?);
+    let charm_dir = args
+        .charm_dir
+        .clone()
+        .with_context(|| format!("--charm-dir is required\n\n{USAGE}"))?;
+    let opts = ProcessOptions::new(
+        std::env::current_exe().context("cannot find the charm-sim executable")?,
+    );
     let reports: Vec<Report> = match args.cmd.as_str() {
         "run" => {
-            let path = args.state.clone().with_context(|| format!("--state is required\n\n{USAGE}"))?;
-            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read state file `{}`", path.display()))?;
-            let state = State::from_yaml(&text).with_context(|| format!("state file `{}`", path.display()))?;
+            let path = args
+                .state
+                .clone()
+                .with_context(|| format!("--state is required\n\n{USAGE}"))?;
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read state file `{}`", path.display()))?;
+            let state = State::from_yaml(&text)
+                .with_context(|| format!("state file `{}`", path.display()))?;
             if args.spec.event.is_empty() {
                 bail!("--event is required\n\n{USAGE}");
             }
             vec![run_process(&state, &args.spec, &charm_dir, &opts, 1)?]
         }
         "scenario" => {
-            let path = args.file.clone().with_context(|| format!("--file is required\n\n{USAGE}"))?;
-            let (scenario, state) = Scenario::load(&path).with_context(|| format!("scenario file `{}`", path.display()))?;
+            let path = args
+                .file
+                .clone()
+                .with_context(|| format!("--file is required\n\n{USAGE}"))?;
+            let (scenario, state) = Scenario::load(&path)
+                .with_context(|| format!("scenario file `{}`", path.display()))?;
             let steps: Vec<EventSpec> = scenario.events.iter().map(|s| s.spec()).collect();
             run_scenario(state, &steps, &charm_dir, &opts)?
         }
@@ -110,10 +141,15 @@ fn real_main(argv: impl Iterator<Item = String>) -> Result<bool> {
         other => bail!("unknown command `{other}`\n\n{USAGE}"),
     };
     if let (Some(out), Some(last)) = (&args.out, reports.last()) {
-        std::fs::write(out, last.state.to_yaml()).with_context(|| format!("cannot write `{}`", out.display()))?;
+        std::fs::write(out, last.state.to_yaml())
+            .with_context(|| format!("cannot write `{}`", out.display()))?;
     }
     if args.json {
-        let value = if args.cmd == "run" { serde_json::to_value(&reports[0])? } else { serde_json::to_value(&reports)? };
+        let value = if args.cmd == "run" {
+            serde_json::to_value(&reports[0])?
+        } else {
+            serde_json::to_value(&reports)?
+        };
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         let colour = std::io::stdout().is_terminal();

@@ -4,7 +4,10 @@
 //! and the peers' FQDNs are read by the leader alone, and only when an ingress is related.
 
 use crate::interfaces::pyjson;
-use crate::juju::{Context, Databag, ErrorKind, Event, HookToolError, HookTools, RelationEventKind, RelationId, Runner, UnitName};
+use crate::juju::{
+    Context, Databag, ErrorKind, Event, HookToolError, HookTools, RelationEventKind, RelationId,
+    Runner, UnitName,
+};
 
 /// The tempo-api endpoint.
 pub const TEMPO_API: &str = "tempo-api";
@@ -61,7 +64,13 @@ pub struct Inputs {
 /// Whether this event is one where the unit (re)writes its FQDN to the peer databag.
 pub fn writes_peer_fqdn(event: &Event) -> bool {
     match event {
-        Event::Relation(r) => r.relation.endpoint == PEERS && matches!(r.kind, RelationEventKind::Created | RelationEventKind::Joined),
+        Event::Relation(r) => {
+            r.relation.endpoint == PEERS
+                && matches!(
+                    r.kind,
+                    RelationEventKind::Created | RelationEventKind::Joined
+                )
+        }
         Event::UpgradeCharm | Event::ConfigChanged => true,
         _ => false,
     }
@@ -69,12 +78,18 @@ pub fn writes_peer_fqdn(event: &Event) -> bool {
 
 /// The relation being broken in this hook, which must not be used any more.
 fn broken(event: &Event) -> Option<&RelationId> {
-    event.relation().filter(|r| r.kind == RelationEventKind::Broken).map(|r| &r.relation)
+    event
+        .relation()
+        .filter(|r| r.kind == RelationEventKind::Broken)
+        .map(|r| &r.relation)
 }
 
 /// A relation that vanished mid-hook: Juju says "relation not found" or "permission denied".
 fn gone(e: &HookToolError) -> bool {
-    matches!(e.kind(), ErrorKind::RelationNotFound | ErrorKind::PermissionDenied)
+    matches!(
+        e.kind(),
+        ErrorKind::RelationNotFound | ErrorKind::PermissionDenied
+    )
 }
 
 /// The JSON-quoted FQDN a peer wrote (cosl's DatabagModel writes `json.dumps(value)`);
@@ -85,7 +100,10 @@ pub fn parse_peer_fqdn(bag: &Databag) -> Option<String> {
         return None;
     }
     let fqdn = serde_json::from_str::<String>(raw).unwrap_or_else(|_| raw.clone());
-    let ok = !fqdn.is_empty() && fqdn.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    let ok = !fqdn.is_empty()
+        && fqdn
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
     ok.then_some(fqdn)
 }
 
@@ -105,12 +123,18 @@ pub fn read<R: Runner>(
 ) -> Result<Inputs, HookToolError> {
     let leader = tools.is_leader()?;
     let broken = broken(&ctx.event);
-    let live = |ids: Vec<RelationId>| -> Vec<RelationId> { ids.into_iter().filter(|r| Some(r) != broken).collect() };
+    let live = |ids: Vec<RelationId>| -> Vec<RelationId> {
+        ids.into_iter().filter(|r| Some(r) != broken).collect()
+    };
 
     let tempo_api = live(tools.relation_ids(TEMPO_API)?);
     let ingress_rel = live(tools.relation_ids(INGRESS)?).into_iter().next();
     let need_peers = writes_peer_fqdn(&ctx.event) || (leader && ingress_rel.is_some());
-    let peer_rel = if need_peers { live(tools.relation_ids(PEERS)?).into_iter().next() } else { None };
+    let peer_rel = if need_peers {
+        live(tools.relation_ids(PEERS)?).into_iter().next()
+    } else {
+        None
+    };
 
     let mut ingress = None;
     if let (true, Some(relation)) = (leader, ingress_rel) {
@@ -165,8 +189,16 @@ pub fn read<R: Runner>(
 
 /// The remote app's databag; the app name comes from `JUJU_REMOTE_APP` when the hook is on
 /// this relation (saving a `relation-list --app`), as ops does.
-fn read_remote_app_bag<R: Runner>(ctx: &Context, tools: &HookTools<R>, relation: &RelationId) -> Result<Databag, HookToolError> {
-    let hinted = ctx.event.relation().filter(|r| r.relation == *relation).and_then(|r| r.remote_app.clone());
+fn read_remote_app_bag<R: Runner>(
+    ctx: &Context,
+    tools: &HookTools<R>,
+    relation: &RelationId,
+) -> Result<Databag, HookToolError> {
+    let hinted = ctx
+        .event
+        .relation()
+        .filter(|r| r.relation == *relation)
+        .and_then(|r| r.remote_app.clone());
     let app = match hinted {
         Some(a) => a,
         None => tools.relation_list_app(relation)?,
@@ -180,7 +212,9 @@ fn read_remote_app_bag<R: Runner>(ctx: &Context, tools: &HookTools<R>, relation:
 /// This pod's FQDN, as Python's `socket.getfqdn()` finds it: the hostname looked up in
 /// `/etc/hosts`. `None` when it is not there (not on Kubernetes). Reads two small files.
 pub fn host_fqdn() -> Option<String> {
-    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").or_else(|_| std::fs::read_to_string("/etc/hostname")).ok()?;
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .ok()?;
     let hosts = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
     super::urls::fqdn_from_hosts(&hostname, &hosts)
 }
@@ -191,9 +225,19 @@ mod tests {
 
     #[test]
     fn peer_fqdn_round_trip_and_bounds() {
-        let bag: Databag = [(PEER_FQDN_KEY.to_owned(), peer_fqdn_value("tempo-1.tempo-endpoints.cos.svc.cluster.local"))].into();
-        assert_eq!(bag[PEER_FQDN_KEY], "\"tempo-1.tempo-endpoints.cos.svc.cluster.local\"");
-        assert_eq!(parse_peer_fqdn(&bag).as_deref(), Some("tempo-1.tempo-endpoints.cos.svc.cluster.local"));
+        let bag: Databag = [(
+            PEER_FQDN_KEY.to_owned(),
+            peer_fqdn_value("tempo-1.tempo-endpoints.cos.svc.cluster.local"),
+        )]
+        .into();
+        assert_eq!(
+            bag[PEER_FQDN_KEY],
+            "\"tempo-1.tempo-endpoints.cos.svc.cluster.local\""
+        );
+        assert_eq!(
+            parse_peer_fqdn(&bag).as_deref(),
+            Some("tempo-1.tempo-endpoints.cos.svc.cluster.local")
+        );
         for bad in ["\"a b\"", "\"$(rm -rf /)\"", "\"\"", &"a".repeat(400)] {
             let bag: Databag = [(PEER_FQDN_KEY.to_owned(), bad.to_owned())].into();
             assert_eq!(parse_peer_fqdn(&bag), None, "{bad}");

@@ -51,7 +51,10 @@ impl Host for RealHost {
 /// Whether the charm acts on this event. Everything else is a no-op that exits 0.
 pub fn handles(event: &Event) -> bool {
     match event {
-        Event::Relation(r) => matches!(r.relation.endpoint.as_str(), inputs::TEMPO_API | inputs::INGRESS | inputs::PEERS),
+        Event::Relation(r) => matches!(
+            r.relation.endpoint.as_str(),
+            inputs::TEMPO_API | inputs::INGRESS | inputs::PEERS
+        ),
         Event::Install
         | Event::Start
         | Event::ConfigChanged
@@ -64,7 +67,12 @@ pub fn handles(event: &Event) -> bool {
 }
 
 /// Runs one hook and returns the process exit code. Never panics on input.
-pub fn entry<R>(env: &HashMap<String, String>, argv0: Option<&str>, runner: R, host: &dyn Host) -> i32
+pub fn entry<R>(
+    env: &HashMap<String, String>,
+    argv0: Option<&str>,
+    runner: R,
+    host: &dyn Host,
+) -> i32
 where
     R: Runner + Clone + Send + Sync + 'static,
 {
@@ -91,17 +99,22 @@ where
             return 1;
         }
     };
-    with_juju_log(runner, level, true, || match run(&ctx, &tools, host, config_problem) {
-        Ok(()) => 0,
-        Err(e) => {
-            tracing::error!("hook {} failed: {}", ctx.event.name(), chain(&e));
-            1
+    with_juju_log(runner, level, true, || {
+        match run(&ctx, &tools, host, config_problem) {
+            Ok(()) => 0,
+            Err(e) => {
+                tracing::error!("hook {} failed: {}", ctx.event.name(), chain(&e));
+                1
+            }
         }
     })
 }
 
 /// The log level from config (`log-level`), and a problem to report if it is unusable.
-fn log_level(config: &serde_json::Map<String, serde_json::Value>, debug: bool) -> (Level, Option<String>) {
+fn log_level(
+    config: &serde_json::Map<String, serde_json::Value>,
+    debug: bool,
+) -> (Level, Option<String>) {
     let default = if debug { Level::DEBUG } else { Level::INFO };
     match config.get("log-level") {
         None | Some(serde_json::Value::Null) => (default, None),
@@ -120,7 +133,12 @@ fn log_level(config: &serde_json::Map<String, serde_json::Value>, debug: bool) -
 }
 
 /// Reads, reconciles and writes. Errors fail the hook.
-pub fn run<R: Runner>(ctx: &Context, tools: &HookTools<R>, host: &dyn Host, config_problem: Option<String>) -> Result<(), CharmError> {
+pub fn run<R: Runner>(
+    ctx: &Context,
+    tools: &HookTools<R>,
+    host: &dyn Host,
+    config_problem: Option<String>,
+) -> Result<(), CharmError> {
     let inputs = inputs::read(ctx, tools, host.fqdn(), config_problem)?;
     let plan = reconcile::reconcile(&inputs);
     apply(tools, &plan)
@@ -130,7 +148,9 @@ pub fn run<R: Runner>(ctx: &Context, tools: &HookTools<R>, host: &dyn Host, conf
 pub fn apply<R: Runner>(tools: &HookTools<R>, plan: &Plan) -> Result<(), CharmError> {
     let vanished = |e: &HookToolError| e.kind() == ErrorKind::RelationNotFound;
     let lost = |e: &HookToolError, relation: &crate::juju::RelationId| {
-        (e.kind() == ErrorKind::NotLeader).then(|| CharmError::LeadershipLost { relation: relation.to_string() })
+        (e.kind() == ErrorKind::NotLeader).then(|| CharmError::LeadershipLost {
+            relation: relation.to_string(),
+        })
     };
     if let Some((data, relations)) = &plan.tempo_api {
         let bag = data.to_databag();
@@ -138,23 +158,33 @@ pub fn apply<R: Runner>(tools: &HookTools<R>, plan: &Plan) -> Result<(), CharmEr
         for r in relations {
             match tools.relation_set_app(r, &bag) {
                 Ok(()) => written += 1,
-                Err(e) if vanished(&e) => tracing::warn!(relation = %r, "relation vanished during the hook; not publishing to it"),
+                Err(e) if vanished(&e) => {
+                    tracing::warn!(relation = %r, "relation vanished during the hook; not publishing to it")
+                }
                 Err(e) => return Err(lost(&e, r).unwrap_or(CharmError::Tool(e))),
             }
         }
-        tracing::debug!(relations = written, http = data.http.direct_url.as_str(), "published tempo-api data");
+        tracing::debug!(
+            relations = written,
+            http = data.http.direct_url.as_str(),
+            "published tempo-api data"
+        );
     }
     if let Some((r, bag)) = &plan.ingress {
         match tools.relation_set_app(r, bag) {
             Ok(()) => {}
-            Err(e) if vanished(&e) => tracing::warn!(relation = %r, "ingress relation vanished during the hook"),
+            Err(e) if vanished(&e) => {
+                tracing::warn!(relation = %r, "ingress relation vanished during the hook")
+            }
             Err(e) => return Err(lost(&e, r).unwrap_or(CharmError::Tool(e))),
         }
     }
     if let Some((r, bag)) = &plan.peer {
         match tools.relation_set_unit(r, bag) {
             Ok(()) => {}
-            Err(e) if vanished(&e) => tracing::warn!(relation = %r, "peer relation vanished during the hook"),
+            Err(e) if vanished(&e) => {
+                tracing::warn!(relation = %r, "peer relation vanished during the hook")
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -169,7 +199,9 @@ pub fn apply<R: Runner>(tools: &HookTools<R>, plan: &Plan) -> Result<(), CharmEr
         match tools.status_set_app(s) {
             Ok(()) => {}
             Err(e) if e.kind() == ErrorKind::NotLeader => {
-                return Err(CharmError::LeadershipLost { relation: "application status".into() })
+                return Err(CharmError::LeadershipLost {
+                    relation: "application status".into(),
+                })
             }
             Err(e) => return Err(e.into()),
         }

@@ -12,8 +12,16 @@ pub const TEMPO_VERSION: &str = "2.8.1";
 
 /// The ports Traefik routes to, as the Python coordinator names them.
 pub const SERVER_PORTS: [ServerPort; 2] = [
-    ServerPort { protocol: "tempo_http", port: TEMPO_HTTP_PORT, grpc: false },
-    ServerPort { protocol: "tempo_grpc", port: TEMPO_GRPC_PORT, grpc: true },
+    ServerPort {
+        protocol: "tempo_http",
+        port: TEMPO_HTTP_PORT,
+        grpc: false,
+    },
+    ServerPort {
+        protocol: "tempo_grpc",
+        port: TEMPO_GRPC_PORT,
+        grpc: true,
+    },
 ];
 
 /// What to write this hook. Every databag appears at most once.
@@ -42,8 +50,14 @@ pub fn reconcile(i: &Inputs) -> Plan {
         .peers
         .as_ref()
         .filter(|_| writes_peer_fqdn(&i.event))
-        .map(|p| (p.relation.clone(), [(PEER_FQDN_KEY.to_owned(), peer_fqdn_value(&own_unit_fqdn))].into()));
-    let app_version = matches!(i.event, Event::Install | Event::UpgradeCharm | Event::Start).then_some(TEMPO_VERSION);
+        .map(|p| {
+            (
+                p.relation.clone(),
+                [(PEER_FQDN_KEY.to_owned(), peer_fqdn_value(&own_unit_fqdn))].into(),
+            )
+        });
+    let app_version = matches!(i.event, Event::Install | Event::UpgradeCharm | Event::Start)
+        .then_some(TEMPO_VERSION);
 
     let mut problems: Vec<Status> = Vec::new();
     if let Some(p) = &i.config_problem {
@@ -51,8 +65,18 @@ pub fn reconcile(i: &Inputs) -> Plan {
     }
 
     if !i.leader {
-        let unit_status = problems.into_iter().next().unwrap_or_else(|| Status::active(""));
-        return Plan { tempo_api: None, ingress: None, peer, app_version, unit_status, app_status: None };
+        let unit_status = problems
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Status::active(""));
+        return Plan {
+            tempo_api: None,
+            ingress: None,
+            peer,
+            app_version,
+            unit_status,
+            app_status: None,
+        };
     }
 
     let direct_http = format!("http://{host}:{TEMPO_HTTP_PORT}");
@@ -66,25 +90,41 @@ pub fn reconcile(i: &Inputs) -> Plan {
             fqdns.extend(p.units.iter().filter_map(|(_, f)| f.clone()));
         }
         let address = traefik_address(&ing.traefik);
-        let redirect_https = matches!(&address, Ok(TraefikAddress::Ready { scheme, .. }) if scheme == "https");
-        let request = RouteRequest { model: &i.model, app: &i.app, ports: &SERVER_PORTS, unit_fqdns: &fqdns, redirect_https, tls: false };
+        let redirect_https =
+            matches!(&address, Ok(TraefikAddress::Ready { scheme, .. }) if scheme == "https");
+        let request = RouteRequest {
+            model: &i.model,
+            app: &i.app,
+            ports: &SERVER_PORTS,
+            unit_fqdns: &fqdns,
+            redirect_https,
+            tls: false,
+        };
         ingress_write = Some((ing.relation.clone(), request.databag()));
         match address {
-            Ok(TraefikAddress::Ready { scheme, external_host }) => {
+            Ok(TraefikAddress::Ready {
+                scheme,
+                external_host,
+            }) => {
                 ingress_urls = Some((
                     format!("{scheme}://{external_host}:{TEMPO_HTTP_PORT}"),
                     format!("{scheme}://{external_host}:{TEMPO_GRPC_PORT}"),
                 ));
             }
             Ok(TraefikAddress::NotReady) => {
-                problems.push(Status::waiting("waiting for the ingress to send external_host and scheme"));
+                problems.push(Status::waiting(
+                    "waiting for the ingress to send external_host and scheme",
+                ));
             }
             Err(e) => problems.push(Status::blocked(format!("ingress: {e}"))),
         }
     }
 
     // Direct URLs come from Juju's names and always validate; an ingress URL may not.
-    let data = match ingress_urls.as_ref().map(|(h, g)| TempoApiAppData::new(&direct_http, &direct_grpc, Some(h), Some(g))) {
+    let data = match ingress_urls
+        .as_ref()
+        .map(|(h, g)| TempoApiAppData::new(&direct_http, &direct_grpc, Some(h), Some(g)))
+    {
         Some(Ok(d)) => Some(d),
         Some(Err(e)) => {
             problems.push(Status::blocked(format!("ingress URL is invalid: {e}")));
@@ -92,20 +132,37 @@ pub fn reconcile(i: &Inputs) -> Plan {
         }
         None => None,
     };
-    let data = match data.map(Ok).unwrap_or_else(|| TempoApiAppData::new(&direct_http, &direct_grpc, None, None)) {
+    let data = match data
+        .map(Ok)
+        .unwrap_or_else(|| TempoApiAppData::new(&direct_http, &direct_grpc, None, None))
+    {
         Ok(d) => Some(d),
         Err(e) => {
-            problems.push(Status::blocked(format!("cannot build Tempo URLs from `{host}`: {e}")));
+            problems.push(Status::blocked(format!(
+                "cannot build Tempo URLs from `{host}`: {e}"
+            )));
             None
         }
     };
-    let tempo_api = data.filter(|_| !i.tempo_api.is_empty()).map(|d| (d, i.tempo_api.clone()));
+    let tempo_api = data
+        .filter(|_| !i.tempo_api.is_empty())
+        .map(|d| (d, i.tempo_api.clone()));
 
     // Blocked before waiting before active.
     problems.sort_by_key(|s| match s.name {
         crate::juju::StatusName::Blocked => 0,
         _ => 1,
     });
-    let status = problems.into_iter().next().unwrap_or_else(|| Status::active(""));
-    Plan { tempo_api, ingress: ingress_write, peer, app_version, unit_status: status.clone(), app_status: Some(status) }
+    let status = problems
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| Status::active(""));
+    Plan {
+        tempo_api,
+        ingress: ingress_write,
+        peer,
+        app_version,
+        unit_status: status.clone(),
+        app_status: Some(status),
+    }
 }

@@ -27,15 +27,23 @@ pub fn svc_suffix(fqdn: &str) -> Option<String> {
 /// (a laptop, the simulator) this uses `<app>.<model>.svc.cluster.local` rather than the
 /// bare hostname, so output is deterministic.
 pub fn app_host(fqdn: Option<&str>, app: &str, model: &str) -> String {
-    let suffix = fqdn.and_then(svc_suffix).unwrap_or_else(|| DEFAULT_DOMAIN.to_owned());
+    let suffix = fqdn
+        .and_then(svc_suffix)
+        .unwrap_or_else(|| DEFAULT_DOMAIN.to_owned());
     format!("{app}.{model}.{suffix}")
 }
 
 /// A unit's FQDN: `<app>-<n>.<app>-endpoints.<model>.svc.<domain>`, the domain taken from
 /// our own pod FQDN when it is a Kubernetes one.
 pub fn unit_fqdn(unit: &UnitName, model: &str, own_fqdn: Option<&str>) -> String {
-    let suffix = own_fqdn.and_then(svc_suffix).unwrap_or_else(|| DEFAULT_DOMAIN.to_owned());
-    format!("{app}-{n}.{app}-endpoints.{model}.{suffix}", app = unit.app(), n = unit.number())
+    let suffix = own_fqdn
+        .and_then(svc_suffix)
+        .unwrap_or_else(|| DEFAULT_DOMAIN.to_owned());
+    format!(
+        "{app}-{n}.{app}-endpoints.{model}.{suffix}",
+        app = unit.app(),
+        n = unit.number()
+    )
 }
 
 /// `getfqdn()` from `/etc/hosts` text: the first name containing a dot on the line that
@@ -51,7 +59,10 @@ pub fn fqdn_from_hosts(hostname: &str, hosts: &str) -> Option<String> {
         let Some(_addr) = fields.next() else { continue };
         let names: Vec<&str> = fields.collect();
         if names.contains(&hostname) {
-            return names.iter().find(|n| n.contains('.')).map(|n| (*n).to_owned());
+            return names
+                .iter()
+                .find(|n| n.contains('.'))
+                .map(|n| (*n).to_owned());
         }
     }
     hostname.contains('.').then(|| hostname.to_owned())
@@ -68,8 +79,14 @@ mod tests {
 
     #[test]
     fn app_host_from_pod_fqdn() {
-        check_app_host(Some("tempo-0.tempo-endpoints.cos.svc.cluster.local"), "tempo.cos.svc.cluster.local");
-        check_app_host(Some("tempo-0.tempo-endpoints.cos.svc.corp.example."), "tempo.cos.svc.corp.example");
+        check_app_host(
+            Some("tempo-0.tempo-endpoints.cos.svc.cluster.local"),
+            "tempo.cos.svc.cluster.local",
+        );
+        check_app_host(
+            Some("tempo-0.tempo-endpoints.cos.svc.corp.example."),
+            "tempo.cos.svc.corp.example",
+        );
         check_app_host(Some("laptop.lan"), "tempo.cos.svc.cluster.local");
         check_app_host(None, "tempo.cos.svc.cluster.local");
     }
@@ -77,16 +94,32 @@ mod tests {
     #[test]
     fn unit_fqdns() {
         let u = UnitName::new("tempo", 3);
-        assert_eq!(unit_fqdn(&u, "cos", None), "tempo-3.tempo-endpoints.cos.svc.cluster.local");
-        assert_eq!(unit_fqdn(&u, "cos", Some("tempo-0.tempo-endpoints.cos.svc.k8s.internal")), "tempo-3.tempo-endpoints.cos.svc.k8s.internal");
+        assert_eq!(
+            unit_fqdn(&u, "cos", None),
+            "tempo-3.tempo-endpoints.cos.svc.cluster.local"
+        );
+        assert_eq!(
+            unit_fqdn(
+                &u,
+                "cos",
+                Some("tempo-0.tempo-endpoints.cos.svc.k8s.internal")
+            ),
+            "tempo-3.tempo-endpoints.cos.svc.k8s.internal"
+        );
     }
 
     #[test]
     fn fqdn_lookup_like_getfqdn() {
         let hosts = "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n10.1.0.7\ttempo-0.tempo-endpoints.cos.svc.cluster.local\ttempo-0\n";
-        assert_eq!(fqdn_from_hosts("tempo-0", hosts).as_deref(), Some("tempo-0.tempo-endpoints.cos.svc.cluster.local"));
+        assert_eq!(
+            fqdn_from_hosts("tempo-0", hosts).as_deref(),
+            Some("tempo-0.tempo-endpoints.cos.svc.cluster.local")
+        );
         assert_eq!(fqdn_from_hosts("other", hosts), None);
         assert_eq!(fqdn_from_hosts("", hosts), None);
-        assert_eq!(fqdn_from_hosts("box.example", "").as_deref(), Some("box.example"));
+        assert_eq!(
+            fqdn_from_hosts("box.example", "").as_deref(),
+            Some("box.example")
+        );
     }
 }

@@ -48,7 +48,10 @@ mod tests {
     #[test]
     fn matches_python_json_dumps() {
         // Expected strings are what CPython 3.11 prints for json.dumps of the same input.
-        assert_eq!(dumps_object([("a", "b"), ("c", "d")]), r#"{"a": "b", "c": "d"}"#);
+        assert_eq!(
+            dumps_object([("a", "b"), ("c", "d")]),
+            r#"{"a": "b", "c": "d"}"#
+        );
         assert_eq!(dumps_object([]), "{}");
         let mut s = String::new();
         push_str(&mut s, "q\"\\\n\r\t\u{8}\u{c}\u{1}\u{7f}é😀");

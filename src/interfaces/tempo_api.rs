@@ -56,7 +56,9 @@ pub enum UrlError {
 }
 
 fn shown(input: &str) -> String {
-    crate::juju::context::truncate(input, 200).escape_debug().to_string()
+    crate::juju::context::truncate(input, 200)
+        .escape_debug()
+        .to_string()
 }
 
 /// An http(s) URL, validated and normalised as pydantic's `AnyHttpUrl`.
@@ -69,12 +71,20 @@ impl HttpUrl {
         if input.is_empty() {
             return Err(UrlError::Empty);
         }
-        let url = url::Url::parse(input).map_err(|reason| UrlError::Parse { input: shown(input), reason })?;
+        let url = url::Url::parse(input).map_err(|reason| UrlError::Parse {
+            input: shown(input),
+            reason,
+        })?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(UrlError::Scheme { input: shown(input), scheme: url.scheme().to_owned() });
+            return Err(UrlError::Scheme {
+                input: shown(input),
+                scheme: url.scheme().to_owned(),
+            });
         }
         if !url.has_host() {
-            return Err(UrlError::NoHost { input: shown(input) });
+            return Err(UrlError::NoHost {
+                input: shown(input),
+            });
         }
         Ok(Self(url))
     }
@@ -159,7 +169,11 @@ pub enum DataError {
 }
 
 fn list(errors: &[(String, UrlError)]) -> String {
-    errors.iter().map(|(f, e)| format!("`{f}`: {e}")).collect::<Vec<_>>().join("; ")
+    errors
+        .iter()
+        .map(|(f, e)| format!("`{f}`: {e}"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl TempoApiAppData {
@@ -185,8 +199,14 @@ impl TempoApiAppData {
         let ig = ingress_url_grpc.map(|s| check("grpc.ingress_url", s));
         match (dh, ih, dg, ig) {
             (Some(dh), ih, Some(dg), ig) if errors.is_empty() => Ok(Self {
-                http: TempoApiUrls { direct_url: dh, ingress_url: ih.flatten() },
-                grpc: TempoApiUrls { direct_url: dg, ingress_url: ig.flatten() },
+                http: TempoApiUrls {
+                    direct_url: dh,
+                    ingress_url: ih.flatten(),
+                },
+                grpc: TempoApiUrls {
+                    direct_url: dg,
+                    ingress_url: ig.flatten(),
+                },
             }),
             _ => Err(DataError::Urls(errors)),
         }
@@ -194,7 +214,11 @@ impl TempoApiAppData {
 
     /// The application databag, byte for byte what the Python library writes.
     pub fn to_databag(&self) -> Databag {
-        [("http".to_owned(), self.http.to_json()), ("grpc".to_owned(), self.grpc.to_json())].into()
+        [
+            ("http".to_owned(), self.http.to_json()),
+            ("grpc".to_owned(), self.grpc.to_json()),
+        ]
+        .into()
     }
 
     /// Reads a remote application databag as `TempoApiRequirer.get_data()` does:
@@ -205,13 +229,18 @@ impl TempoApiAppData {
         }
         let bytes: usize = bag.iter().map(|(k, v)| k.len() + v.len()).sum();
         if bytes > MAX_DATABAG_BYTES {
-            return Err(DataError::TooLarge { bytes, max: MAX_DATABAG_BYTES });
+            return Err(DataError::TooLarge {
+                bytes,
+                max: MAX_DATABAG_BYTES,
+            });
         }
         // Every value is decoded, unknown keys included (serde_json bounds nesting at 128).
         let mut decoded = std::collections::BTreeMap::new();
         for (k, v) in bag {
-            let value: Value = serde_json::from_str(v)
-                .map_err(|e| DataError::Json { key: crate::juju::context::truncate(k, 60), reason: e.to_string() })?;
+            let value: Value = serde_json::from_str(v).map_err(|e| DataError::Json {
+                key: crate::juju::context::truncate(k, 60),
+                reason: e.to_string(),
+            })?;
             decoded.insert(k.as_str(), value);
         }
         let mut errors = Vec::new();
@@ -225,31 +254,48 @@ impl TempoApiAppData {
 }
 
 /// One `TempoApiUrls` from decoded JSON. Shape errors return at once; URL errors are collected.
-fn urls_from(value: Option<&Value>, field: &str, errors: &mut Vec<(String, UrlError)>) -> Result<Option<TempoApiUrls>, DataError> {
-    let shape = |problem| DataError::Shape { field: field.to_owned(), problem };
+fn urls_from(
+    value: Option<&Value>,
+    field: &str,
+    errors: &mut Vec<(String, UrlError)>,
+) -> Result<Option<TempoApiUrls>, DataError> {
+    let shape = |problem| DataError::Shape {
+        field: field.to_owned(),
+        problem,
+    };
     let obj = match value {
         None => return Err(shape("is missing")),
         Some(Value::Object(o)) => o,
         Some(_) => return Err(shape("is not a JSON object")),
     };
-    let url_at = |name: &str, errors: &mut Vec<(String, UrlError)>| -> Result<Option<HttpUrl>, DataError> {
-        let path = format!("{field}.{name}");
-        match obj.get(name) {
-            Some(Value::String(s)) => match HttpUrl::parse(s) {
-                Ok(u) => Ok(Some(u)),
-                Err(e) => {
-                    errors.push((path, e));
-                    Ok(None)
-                }
-            },
-            None if name == "direct_url" => Err(DataError::Shape { field: path, problem: "is missing" }),
-            None | Some(Value::Null) if name == "ingress_url" => Ok(None),
-            _ => Err(DataError::Shape { field: path, problem: "is not a string" }),
-        }
-    };
+    let url_at =
+        |name: &str, errors: &mut Vec<(String, UrlError)>| -> Result<Option<HttpUrl>, DataError> {
+            let path = format!("{field}.{name}");
+            match obj.get(name) {
+                Some(Value::String(s)) => match HttpUrl::parse(s) {
+                    Ok(u) => Ok(Some(u)),
+                    Err(e) => {
+                        errors.push((path, e));
+                        Ok(None)
+                    }
+                },
+                None if name == "direct_url" => Err(DataError::Shape {
+                    field: path,
+                    problem: "is missing",
+                }),
+                None | Some(Value::Null) if name == "ingress_url" => Ok(None),
+                _ => Err(DataError::Shape {
+                    field: path,
+                    problem: "is not a string",
+                }),
+            }
+        };
     let direct = url_at("direct_url", errors)?;
     let ingress = url_at("ingress_url", errors)?;
-    Ok(direct.map(|direct_url| TempoApiUrls { direct_url, ingress_url: ingress }))
+    Ok(direct.map(|direct_url| TempoApiUrls {
+        direct_url,
+        ingress_url: ingress,
+    }))
 }
 
 /// `publish()` refused, or writing failed.
@@ -286,7 +332,11 @@ pub struct TempoApiProvider<'a, R> {
 impl<'a, R: Runner> TempoApiProvider<'a, R> {
     /// A provider for `relation_name`, writing as application `app`.
     pub fn new(tools: &'a HookTools<R>, relation_name: &str, app: &str) -> Self {
-        Self { tools, relation_name: relation_name.to_owned(), app: app.to_owned() }
+        Self {
+            tools,
+            relation_name: relation_name.to_owned(),
+            app: app.to_owned(),
+        }
     }
 
     /// The application this provider writes as.
@@ -309,32 +359,54 @@ impl<'a, R: Runner> TempoApiProvider<'a, R> {
         ingress_url_http: Option<&str>,
         ingress_url_grpc: Option<&str>,
     ) -> Result<usize, PublishError> {
-        let data = TempoApiAppData::new(direct_url_http, direct_url_grpc, ingress_url_http, ingress_url_grpc)
-            .map_err(PublishError::Invalid)?;
+        let data = TempoApiAppData::new(
+            direct_url_http,
+            direct_url_grpc,
+            ingress_url_http,
+            ingress_url_grpc,
+        )
+        .map_err(PublishError::Invalid)?;
         let relations = self.relations().map_err(|source| self.tool_error(source))?;
         self.publish_to(&relations, &data)
     }
 
     /// Writes `data` to the given relations (already listed by the caller).
-    pub fn publish_to(&self, relations: &[RelationId], data: &TempoApiAppData) -> Result<usize, PublishError> {
+    pub fn publish_to(
+        &self,
+        relations: &[RelationId],
+        data: &TempoApiAppData,
+    ) -> Result<usize, PublishError> {
         if relations.is_empty() {
             return Ok(0);
         }
-        if !self.tools.is_leader().map_err(|source| self.tool_error(source))? {
-            return Err(PublishError::NotLeader { relation_name: self.relation_name.clone() });
+        if !self
+            .tools
+            .is_leader()
+            .map_err(|source| self.tool_error(source))?
+        {
+            return Err(PublishError::NotLeader {
+                relation_name: self.relation_name.clone(),
+            });
         }
         let bag = data.to_databag();
         for r in relations {
-            self.tools.relation_set_app(r, &bag).map_err(|source| self.tool_error(source))?;
+            self.tools
+                .relation_set_app(r, &bag)
+                .map_err(|source| self.tool_error(source))?;
         }
         Ok(relations.len())
     }
 
     fn tool_error(&self, source: HookToolError) -> PublishError {
         if source.kind() == ErrorKind::NotLeader {
-            return PublishError::NotLeader { relation_name: self.relation_name.clone() };
+            return PublishError::NotLeader {
+                relation_name: self.relation_name.clone(),
+            };
         }
-        PublishError::Tool { relation_name: self.relation_name.clone(), source }
+        PublishError::Tool {
+            relation_name: self.relation_name.clone(),
+            source,
+        }
     }
 }
 
@@ -386,15 +458,27 @@ pub struct TempoApiRequirer<'a, R> {
 impl<'a, R: Runner> TempoApiRequirer<'a, R> {
     /// A requirer for `relation_name`; fails unless metadata.yaml declares it under
     /// `requires` with `limit: 1`, as the Python library does.
-    pub fn new(tools: &'a HookTools<R>, metadata: &Metadata, relation_name: &str) -> Result<Self, RequirerSetupError> {
+    pub fn new(
+        tools: &'a HookTools<R>,
+        metadata: &Metadata,
+        relation_name: &str,
+    ) -> Result<Self, RequirerSetupError> {
         let endpoint = metadata
             .endpoint(relation_name)
             .filter(|e| e.role == crate::juju::metadata::Role::Requires)
-            .ok_or_else(|| RequirerSetupError::NotRequired { relation_name: relation_name.to_owned() })?;
+            .ok_or_else(|| RequirerSetupError::NotRequired {
+                relation_name: relation_name.to_owned(),
+            })?;
         if !endpoint.limit_is_one() {
-            return Err(RequirerSetupError::LimitNotOne { relation_name: relation_name.to_owned() });
+            return Err(RequirerSetupError::LimitNotOne {
+                relation_name: relation_name.to_owned(),
+            });
         }
-        Ok(Self { tools, relation_name: relation_name.to_owned(), remote_app_hint: None })
+        Ok(Self {
+            tools,
+            relation_name: relation_name.to_owned(),
+            remote_app_hint: None,
+        })
     }
 
     /// Tells the requirer the remote app of the hook's own relation (`JUJU_REMOTE_APP`),
@@ -412,7 +496,9 @@ impl<'a, R: Runner> TempoApiRequirer<'a, R> {
     /// The provider's data: `Ok(None)` with no relation or no data yet, `Ok(Some)` when valid.
     pub fn get_data(&self) -> Result<Option<TempoApiAppData>, RequirerError> {
         let relations = self.relations()?;
-        let Some(relation) = relations.into_iter().next() else { return Ok(None) };
+        let Some(relation) = relations.into_iter().next() else {
+            return Ok(None);
+        };
         let app = match &self.remote_app_hint {
             Some((r, app)) if *r == relation => app.clone(),
             _ => self.tools.relation_list_app(&relation)?,
@@ -421,7 +507,11 @@ impl<'a, R: Runner> TempoApiRequirer<'a, R> {
             return Ok(None);
         }
         let bag = self.tools.relation_get_app(&relation, &app)?;
-        TempoApiAppData::from_databag(&bag).map_err(|source| RequirerError::Invalid { relation, app, source })
+        TempoApiAppData::from_databag(&bag).map_err(|source| RequirerError::Invalid {
+            relation,
+            app,
+            source,
+        })
     }
 }
 
@@ -432,22 +522,40 @@ mod tests {
     #[test]
     fn normalises_like_any_http_url() {
         for (input, out) in [
-            ("http://tempo.cos.svc.cluster.local:3200", "http://tempo.cos.svc.cluster.local:3200/"),
+            (
+                "http://tempo.cos.svc.cluster.local:3200",
+                "http://tempo.cos.svc.cluster.local:3200/",
+            ),
             ("HTTPS://Tempo.Example:443/x", "https://tempo.example/x"),
             ("http:tempo:3200", "http://tempo:3200/"),
         ] {
             assert_eq!(HttpUrl::parse(input).unwrap().as_str(), out);
         }
         assert_eq!(HttpUrl::parse(""), Err(UrlError::Empty));
-        assert!(matches!(HttpUrl::parse("ftp://x"), Err(UrlError::Scheme { .. })));
-        assert!(matches!(HttpUrl::parse("http://"), Err(UrlError::Parse { .. })));
+        assert!(matches!(
+            HttpUrl::parse("ftp://x"),
+            Err(UrlError::Scheme { .. })
+        ));
+        assert!(matches!(
+            HttpUrl::parse("http://"),
+            Err(UrlError::Parse { .. })
+        ));
     }
 
     #[test]
     fn databag_leaves_out_absent_ingress() {
-        let d = TempoApiAppData::new("http://a:3200", "http://a:9096", Some("https://t.example"), None).unwrap();
+        let d = TempoApiAppData::new(
+            "http://a:3200",
+            "http://a:9096",
+            Some("https://t.example"),
+            None,
+        )
+        .unwrap();
         let bag = d.to_databag();
-        assert_eq!(bag["http"], r#"{"direct_url": "http://a:3200/", "ingress_url": "https://t.example/"}"#);
+        assert_eq!(
+            bag["http"],
+            r#"{"direct_url": "http://a:3200/", "ingress_url": "https://t.example/"}"#
+        );
         assert_eq!(bag["grpc"], r#"{"direct_url": "http://a:9096/"}"#);
         assert_eq!(TempoApiAppData::from_databag(&bag).unwrap(), Some(d));
     }
@@ -456,19 +564,29 @@ mod tests {
     fn every_invalid_url_is_listed() {
         let e = TempoApiAppData::new("ftp://x", "http://a", Some("not a url"), None).unwrap_err();
         let msg = e.to_string();
-        assert!(msg.contains("http.direct_url") && msg.contains("http.ingress_url"), "{msg}");
+        assert!(
+            msg.contains("http.direct_url") && msg.contains("http.ingress_url"),
+            "{msg}"
+        );
         assert!(matches!(e, DataError::Urls(ref v) if v.len() == 2));
     }
 
     #[test]
     fn oversized_databag_is_refused_before_parsing() {
         let bag: Databag = [("http".to_owned(), "x".repeat(10 << 20))].into();
-        assert!(matches!(TempoApiAppData::from_databag(&bag), Err(DataError::TooLarge { .. })));
+        assert!(matches!(
+            TempoApiAppData::from_databag(&bag),
+            Err(DataError::TooLarge { .. })
+        ));
     }
 
     #[test]
     fn shape_errors_name_the_field() {
-        let bag: Databag = [("http".to_owned(), r#"{"direct_url": 1}"#.to_owned()), ("grpc".to_owned(), "{}".to_owned())].into();
+        let bag: Databag = [
+            ("http".to_owned(), r#"{"direct_url": 1}"#.to_owned()),
+            ("grpc".to_owned(), "{}".to_owned()),
+        ]
+        .into();
         let e = TempoApiAppData::from_databag(&bag).unwrap_err();
         assert_eq!(e.to_string(), "`http.direct_url` is not a string");
     }

@@ -101,7 +101,11 @@ impl RouteRequest<'_> {
     /// The dynamic configuration (`config`) as YAML, keys sorted as PyYAML's `safe_dump` sorts them.
     pub fn dynamic_yaml(&self) -> String {
         let prefix = format!("juju-{}-{}", self.model, self.app);
-        let mut http = Http { routers: BTreeMap::new(), services: BTreeMap::new(), middlewares: BTreeMap::new() };
+        let mut http = Http {
+            routers: BTreeMap::new(),
+            services: BTreeMap::new(),
+            middlewares: BTreeMap::new(),
+        };
         for p in self.ports {
             let proto = p.sanitized();
             let service = format!("{prefix}-service-{proto}");
@@ -110,29 +114,52 @@ impl RouteRequest<'_> {
                 let name = format!("{prefix}-middleware-{proto}");
                 http.middlewares.insert(
                     name.clone(),
-                    Middleware { redirect_scheme: RedirectScheme { permanent: true, port: p.port, scheme: "https" } },
+                    Middleware {
+                        redirect_scheme: RedirectScheme {
+                            permanent: true,
+                            port: p.port,
+                            scheme: "https",
+                        },
+                    },
                 );
                 middlewares.push(name);
             }
             http.routers.insert(
                 format!("{prefix}-{proto}"),
-                Router { entry_points: vec![proto.clone()], middlewares, rule: "ClientIP(`0.0.0.0/0`)", service: service.clone() },
+                Router {
+                    entry_points: vec![proto.clone()],
+                    middlewares,
+                    rule: "ClientIP(`0.0.0.0/0`)",
+                    service: service.clone(),
+                },
             );
             let scheme = match (p.grpc, self.tls) {
                 (true, false) => "h2c",
                 (_, true) => "https",
                 (false, false) => "http",
             };
-            let servers = self.unit_fqdns.iter().map(|f| [("url", format!("{scheme}://{f}:{}", p.port))].into()).collect();
-            http.services.insert(service, Service { load_balancer: LoadBalancer { servers } });
+            let servers = self
+                .unit_fqdns
+                .iter()
+                .map(|f| [("url", format!("{scheme}://{f}:{}", p.port))].into())
+                .collect();
+            http.services.insert(
+                service,
+                Service {
+                    load_balancer: LoadBalancer { servers },
+                },
+            );
         }
         to_yaml(&Dynamic { http })
     }
 
     /// The static configuration (`static`): one entry point per port.
     pub fn static_yaml(&self) -> String {
-        let entry_points =
-            self.ports.iter().map(|p| (p.sanitized(), [("address", format!(":{}", p.port))].into())).collect();
+        let entry_points = self
+            .ports
+            .iter()
+            .map(|p| (p.sanitized(), [("address", format!(":{}", p.port))].into()))
+            .collect();
         to_yaml(&Static { entry_points })
     }
 
@@ -185,21 +212,44 @@ pub enum TraefikDataError {
 
 /// Reads Traefik's application databag. Values are bounded and escaped in errors.
 pub fn traefik_address(remote_app_data: &Databag) -> Result<TraefikAddress, TraefikDataError> {
-    let get = |k: &str| remote_app_data.get(k).map(String::as_str).filter(|v| !v.is_empty());
+    let get = |k: &str| {
+        remote_app_data
+            .get(k)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    };
     let (Some(scheme), Some(host)) = (get("scheme"), get("external_host")) else {
         return Ok(TraefikAddress::NotReady);
     };
-    let shown = |s: &str| crate::juju::context::truncate(s, 100).escape_debug().to_string();
+    let shown = |s: &str| {
+        crate::juju::context::truncate(s, 100)
+            .escape_debug()
+            .to_string()
+    };
     if !matches!(scheme, "http" | "https") {
         return Err(TraefikDataError::Scheme(shown(scheme)));
     }
     let candidate = format!("{scheme}://{host}");
     match crate::interfaces::tempo_api::HttpUrl::parse(&candidate) {
-        Ok(u) if u.url().path() == "/" && u.url().query().is_none() && u.url().fragment().is_none() && !host.contains(['/', '?', '#', '@']) => {
-            Ok(TraefikAddress::Ready { scheme: scheme.to_owned(), external_host: host.to_owned() })
+        Ok(u)
+            if u.url().path() == "/"
+                && u.url().query().is_none()
+                && u.url().fragment().is_none()
+                && !host.contains(['/', '?', '#', '@']) =>
+        {
+            Ok(TraefikAddress::Ready {
+                scheme: scheme.to_owned(),
+                external_host: host.to_owned(),
+            })
         }
-        Ok(_) => Err(TraefikDataError::Host { host: shown(host), reason: "a host must not carry a path, query or user".into() }),
-        Err(e) => Err(TraefikDataError::Host { host: shown(host), reason: e.to_string() }),
+        Ok(_) => Err(TraefikDataError::Host {
+            host: shown(host),
+            reason: "a host must not carry a path, query or user".into(),
+        }),
+        Err(e) => Err(TraefikDataError::Host {
+            host: shown(host),
+            reason: e.to_string(),
+        }),
     }
 }
 
@@ -209,17 +259,34 @@ mod tests {
 
     #[test]
     fn address_states() {
-        let bag = |pairs: &[(&str, &str)]| -> Databag { pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() };
+        let bag = |pairs: &[(&str, &str)]| -> Databag {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
         assert_eq!(traefik_address(&bag(&[])), Ok(TraefikAddress::NotReady));
-        assert_eq!(traefik_address(&bag(&[("scheme", "http")])), Ok(TraefikAddress::NotReady));
+        assert_eq!(
+            traefik_address(&bag(&[("scheme", "http")])),
+            Ok(TraefikAddress::NotReady)
+        );
         assert_eq!(
             traefik_address(&bag(&[("scheme", "https"), ("external_host", "1.2.3.4")])),
-            Ok(TraefikAddress::Ready { scheme: "https".into(), external_host: "1.2.3.4".into() })
+            Ok(TraefikAddress::Ready {
+                scheme: "https".into(),
+                external_host: "1.2.3.4".into()
+            })
         );
-        assert!(matches!(traefik_address(&bag(&[("scheme", "ftp"), ("external_host", "x")])), Err(TraefikDataError::Scheme(_))));
+        assert!(matches!(
+            traefik_address(&bag(&[("scheme", "ftp"), ("external_host", "x")])),
+            Err(TraefikDataError::Scheme(_))
+        ));
         for host in ["bad host", "a/b", "x:99999", "u@h"] {
             assert!(
-                matches!(traefik_address(&bag(&[("scheme", "http"), ("external_host", host)])), Err(TraefikDataError::Host { .. })),
+                matches!(
+                    traefik_address(&bag(&[("scheme", "http"), ("external_host", host)])),
+                    Err(TraefikDataError::Host { .. })
+                ),
                 "{host}"
             );
         }

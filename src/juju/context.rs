@@ -33,7 +33,11 @@ pub enum ContextError {
 
 impl ContextError {
     pub(crate) fn malformed(var: &'static str, value: &str, reason: impl Into<String>) -> Self {
-        Self::Malformed { var, value: truncate(value, 120), reason: reason.into() }
+        Self::Malformed {
+            var,
+            value: truncate(value, 120),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -76,7 +80,11 @@ impl JujuVersion {
                 digits.parse().ok()?
             }
         };
-        Some(Self { major, minor, patch })
+        Some(Self {
+            major,
+            minor,
+            patch,
+        })
     }
 }
 
@@ -115,22 +123,31 @@ impl Context {
 
     /// Parses the context from the environment. `argv0` is used only when
     /// `JUJU_DISPATCH_PATH` is absent (a charm started as `hooks/<name>` by an old agent).
-    pub fn from_env(env: &HashMap<String, String>, argv0: Option<&str>) -> Result<Self, ContextError> {
+    pub fn from_env(
+        env: &HashMap<String, String>,
+        argv0: Option<&str>,
+    ) -> Result<Self, ContextError> {
         let get = |var: &'static str| env.get(var).map(String::as_str).filter(|v| !v.is_empty());
         let require = |var: &'static str| get(var).ok_or(ContextError::Missing { var });
 
         let unit_raw = require("JUJU_UNIT_NAME")?;
-        let unit: UnitName = unit_raw
-            .parse()
-            .map_err(|e: super::types::ParseError| ContextError::malformed("JUJU_UNIT_NAME", unit_raw, e.to_string()))?;
+        let unit: UnitName = unit_raw.parse().map_err(|e: super::types::ParseError| {
+            ContextError::malformed("JUJU_UNIT_NAME", unit_raw, e.to_string())
+        })?;
         let model_name = require("JUJU_MODEL_NAME")?.to_owned();
         let model_uuid = get("JUJU_MODEL_UUID").unwrap_or_default().to_owned();
-        let charm_dir = PathBuf::from(
-            get("JUJU_CHARM_DIR").or_else(|| get("CHARM_DIR")).ok_or(ContextError::Missing { var: "JUJU_CHARM_DIR" })?,
-        );
+        let charm_dir = PathBuf::from(get("JUJU_CHARM_DIR").or_else(|| get("CHARM_DIR")).ok_or(
+            ContextError::Missing {
+                var: "JUJU_CHARM_DIR",
+            },
+        )?);
         let version_raw = require("JUJU_VERSION")?;
         let juju_version = JujuVersion::parse(version_raw).ok_or_else(|| {
-            ContextError::malformed("JUJU_VERSION", version_raw, "expected a version like `3.6.4`")
+            ContextError::malformed(
+                "JUJU_VERSION",
+                version_raw,
+                "expected a version like `3.6.4`",
+            )
         })?;
 
         let dispatch_path = match get("JUJU_DISPATCH_PATH") {
@@ -139,7 +156,9 @@ impl Context {
                 dispatch_path_from_argv0(Some(p)).unwrap_or_else(|| p.to_owned())
             }
             Some(p) => p.to_owned(),
-            None => dispatch_path_from_argv0(argv0).ok_or(ContextError::Missing { var: "JUJU_DISPATCH_PATH" })?,
+            None => dispatch_path_from_argv0(argv0).ok_or(ContextError::Missing {
+                var: "JUJU_DISPATCH_PATH",
+            })?,
         };
 
         let raw = RawEventVars {
@@ -162,7 +181,16 @@ impl Context {
         };
         let event = Event::parse(&dispatch_path, &raw)?;
         let debug = get("JUJU_DEBUG").is_some() || get("JUJU_DEBUG_AT").is_some();
-        Ok(Self { unit, model_name, model_uuid, charm_dir, juju_version, dispatch_path, event, debug })
+        Ok(Self {
+            unit,
+            model_name,
+            model_uuid,
+            charm_dir,
+            juju_version,
+            dispatch_path,
+            event,
+            debug,
+        })
     }
 }
 
@@ -197,9 +225,9 @@ pub(crate) struct RawEventVars<'a> {
 
 /// Parses a relation reference from `JUJU_RELATION_ID` (`endpoint:id`).
 pub(crate) fn parse_relation_id(value: &str) -> Result<RelationId, ContextError> {
-    value
-        .parse()
-        .map_err(|_| ContextError::malformed("JUJU_RELATION_ID", value, "expected `<endpoint>:<id>`"))
+    value.parse().map_err(|_| {
+        ContextError::malformed("JUJU_RELATION_ID", value, "expected `<endpoint>:<id>`")
+    })
 }
 
 #[cfg(test)]
@@ -231,14 +259,27 @@ pub(crate) mod tests {
         assert_eq!(ctx.unit.to_string(), "tempo/0");
         assert_eq!(ctx.app(), "tempo");
         assert_eq!(ctx.model_name, "cos");
-        assert_eq!(ctx.juju_version, JujuVersion { major: 3, minor: 6, patch: 4 });
+        assert_eq!(
+            ctx.juju_version,
+            JujuVersion {
+                major: 3,
+                minor: 6,
+                patch: 4
+            }
+        );
         assert_eq!(ctx.event, Event::Install);
         assert!(!ctx.debug);
     }
 
     #[test]
     fn each_missing_required_variable_is_named() {
-        for var in ["JUJU_UNIT_NAME", "JUJU_MODEL_NAME", "JUJU_CHARM_DIR", "JUJU_VERSION", "JUJU_DISPATCH_PATH"] {
+        for var in [
+            "JUJU_UNIT_NAME",
+            "JUJU_MODEL_NAME",
+            "JUJU_CHARM_DIR",
+            "JUJU_VERSION",
+            "JUJU_DISPATCH_PATH",
+        ] {
             let mut e = env(&[]);
             e.remove(var);
             let err = Context::from_env(&e, None).unwrap_err();
@@ -250,10 +291,25 @@ pub(crate) mod tests {
     #[test]
     fn malformed_values_are_named_with_the_value() {
         let err = Context::from_env(&env(&[("JUJU_UNIT_NAME", "tempo")]), None).unwrap_err();
-        assert!(matches!(err, ContextError::Malformed { var: "JUJU_UNIT_NAME", .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                ContextError::Malformed {
+                    var: "JUJU_UNIT_NAME",
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert!(err.to_string().contains("`tempo`"));
         let err = Context::from_env(&env(&[("JUJU_VERSION", "three")]), None).unwrap_err();
-        assert!(matches!(err, ContextError::Malformed { var: "JUJU_VERSION", .. }));
+        assert!(matches!(
+            err,
+            ContextError::Malformed {
+                var: "JUJU_VERSION",
+                ..
+            }
+        ));
         let err = Context::from_env(
             &env(&[
                 ("JUJU_DISPATCH_PATH", "hooks/tempo-api-relation-joined"),
@@ -263,7 +319,16 @@ pub(crate) mod tests {
             None,
         )
         .unwrap_err();
-        assert!(matches!(err, ContextError::Malformed { var: "JUJU_RELATION_ID", .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                ContextError::Malformed {
+                    var: "JUJU_RELATION_ID",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]
@@ -274,7 +339,10 @@ pub(crate) mod tests {
         assert_eq!(ctx.dispatch_path, "hooks/leader-elected");
         assert_eq!(ctx.event, Event::LeaderElected);
         assert!(Context::from_env(&e, Some("/charm/dispatch")).is_err());
-        let shim = env(&[("JUJU_DISPATCH_PATH", "/var/lib/juju/agents/unit-tempo-0/charm/hooks/start")]);
+        let shim = env(&[(
+            "JUJU_DISPATCH_PATH",
+            "/var/lib/juju/agents/unit-tempo-0/charm/hooks/start",
+        )]);
         assert_eq!(Context::from_env(&shim, None).unwrap().event, Event::Start);
     }
 
@@ -296,7 +364,10 @@ pub(crate) mod tests {
                 assert_eq!(r.kind, RelationEventKind::Joined);
                 assert_eq!(r.relation, RelationId::new("tempo-api", 7));
                 assert_eq!(r.remote_app.as_deref(), Some("grafana"));
-                assert_eq!(r.remote_unit.map(|u| u.to_string()).as_deref(), Some("grafana/0"));
+                assert_eq!(
+                    r.remote_unit.map(|u| u.to_string()).as_deref(),
+                    Some("grafana/0")
+                );
             }
             other => panic!("unexpected {other:?}"),
         }
@@ -304,15 +375,40 @@ pub(crate) mod tests {
 
     #[test]
     fn juju_versions() {
-        assert_eq!(JujuVersion::parse("3.6-beta2"), Some(JujuVersion { major: 3, minor: 6, patch: 0 }));
-        assert_eq!(JujuVersion::parse("3.6.1.2"), Some(JujuVersion { major: 3, minor: 6, patch: 1 }));
-        assert_eq!(JujuVersion::parse("4.0"), Some(JujuVersion { major: 4, minor: 0, patch: 0 }));
+        assert_eq!(
+            JujuVersion::parse("3.6-beta2"),
+            Some(JujuVersion {
+                major: 3,
+                minor: 6,
+                patch: 0
+            })
+        );
+        assert_eq!(
+            JujuVersion::parse("3.6.1.2"),
+            Some(JujuVersion {
+                major: 3,
+                minor: 6,
+                patch: 1
+            })
+        );
+        assert_eq!(
+            JujuVersion::parse("4.0"),
+            Some(JujuVersion {
+                major: 4,
+                minor: 0,
+                patch: 0
+            })
+        );
         assert!(JujuVersion::parse("x.1").is_none());
         assert!(JujuVersion::parse("3").is_none());
     }
 
     #[test]
     fn debug_flag() {
-        assert!(Context::from_env(&env(&[("JUJU_DEBUG", "1")]), None).unwrap().debug);
+        assert!(
+            Context::from_env(&env(&[("JUJU_DEBUG", "1")]), None)
+                .unwrap()
+                .debug
+        );
     }
 }

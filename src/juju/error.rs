@@ -59,7 +59,9 @@ impl HookToolError {
     /// The classification callers match on.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Run { source: RunError::Missing { .. } } => ErrorKind::ToolMissing,
+            Self::Run {
+                source: RunError::Missing { .. },
+            } => ErrorKind::ToolMissing,
             Self::Run { .. } => ErrorKind::Failed,
             Self::Failed { kind, .. } => *kind,
             Self::BadOutput { .. } => ErrorKind::BadOutput,
@@ -69,15 +71,29 @@ impl HookToolError {
     pub(crate) fn failed(tool: &str, args: &[String], code: i32, stderr: &[u8]) -> Self {
         let stderr = String::from_utf8_lossy(stderr);
         let stderr = stderr.trim();
-        Self::Failed { command: command_line(tool, args), code, stderr: truncate(stderr, 500), kind: classify(stderr) }
+        Self::Failed {
+            command: command_line(tool, args),
+            code,
+            stderr: truncate(stderr, 500),
+            kind: classify(stderr),
+        }
     }
 
-    pub(crate) fn bad_output(tool: &str, args: &[String], expected: &'static str, why: impl std::fmt::Display, out: &[u8]) -> Self {
+    pub(crate) fn bad_output(
+        tool: &str,
+        args: &[String],
+        expected: &'static str,
+        why: impl std::fmt::Display,
+        out: &[u8],
+    ) -> Self {
         let out = String::from_utf8_lossy(out);
         Self::BadOutput {
             command: command_line(tool, args),
             expected,
-            detail: format!("{why} (output starts `{}`)", truncate(out.trim(), 80).escape_debug()),
+            detail: format!(
+                "{why} (output starts `{}`)",
+                truncate(out.trim(), 80).escape_debug()
+            ),
         }
     }
 }
@@ -99,7 +115,10 @@ pub fn classify(stderr: &str) -> ErrorKind {
         ErrorKind::RelationNotFound
     } else if s.contains("not the leader") || s.contains("cannot write relation settings") {
         ErrorKind::NotLeader
-    } else if s.contains("permission denied") || s.contains("access denied") || s.contains("unauthorized") {
+    } else if s.contains("permission denied")
+        || s.contains("access denied")
+        || s.contains("unauthorized")
+    {
         ErrorKind::PermissionDenied
     } else {
         ErrorKind::Failed
@@ -113,10 +132,16 @@ mod tests {
     #[test]
     fn classification_follows_the_catalogue() {
         for (stderr, kind) in [
-            ("ERROR invalid value \"tempo-api:9\" for option -r: relation not found", ErrorKind::RelationNotFound),
+            (
+                "ERROR invalid value \"tempo-api:9\" for option -r: relation not found",
+                ErrorKind::RelationNotFound,
+            ),
             ("ERROR relation 9 not found", ErrorKind::RelationNotFound),
             ("ERROR permission denied", ErrorKind::PermissionDenied),
-            ("ERROR permission denied (unauthorized access)", ErrorKind::PermissionDenied),
+            (
+                "ERROR permission denied (unauthorized access)",
+                ErrorKind::PermissionDenied,
+            ),
             ("ERROR cannot write relation settings", ErrorKind::NotLeader),
             ("ERROR this unit is not the leader", ErrorKind::NotLeader),
             ("ERROR no relation id specified", ErrorKind::Failed),
@@ -127,8 +152,16 @@ mod tests {
 
     #[test]
     fn failed_error_names_the_command_not_stdin() {
-        let e = HookToolError::failed("relation-set", &["-r".into(), "x:1".into()], 1, b"ERROR cannot write relation settings\n");
+        let e = HookToolError::failed(
+            "relation-set",
+            &["-r".into(), "x:1".into()],
+            1,
+            b"ERROR cannot write relation settings\n",
+        );
         assert_eq!(e.kind(), ErrorKind::NotLeader);
-        assert_eq!(e.to_string(), "`relation-set -r x:1` failed with exit code 1: ERROR cannot write relation settings");
+        assert_eq!(
+            e.to_string(),
+            "`relation-set -r x:1` failed with exit code 1: ERROR cannot write relation settings"
+        );
     }
 }

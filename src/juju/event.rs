@@ -178,7 +178,9 @@ impl Event {
                 StorageEventKind::Attached => format!("{name}-storage-attached"),
                 StorageEventKind::Detaching => format!("{name}-storage-detaching"),
             },
-            Self::Pebble { kind, container, .. } => {
+            Self::Pebble {
+                kind, container, ..
+            } => {
                 let s = match kind {
                     PebbleEventKind::Ready => "ready",
                     PebbleEventKind::CustomNotice => "custom-notice",
@@ -206,12 +208,22 @@ impl Event {
         }
     }
 
-    pub(crate) fn parse(dispatch_path: &str, vars: &RawEventVars<'_>) -> Result<Self, ContextError> {
+    pub(crate) fn parse(
+        dispatch_path: &str,
+        vars: &RawEventVars<'_>,
+    ) -> Result<Self, ContextError> {
         if let Some(action) = dispatch_path.strip_prefix("actions/") {
             if action.is_empty() {
-                return Err(ContextError::malformed("JUJU_DISPATCH_PATH", dispatch_path, "no action name"));
+                return Err(ContextError::malformed(
+                    "JUJU_DISPATCH_PATH",
+                    dispatch_path,
+                    "no action name",
+                ));
             }
-            return Ok(Self::Action { name: action.to_owned(), id: vars.action_uuid.map(str::to_owned) });
+            return Ok(Self::Action {
+                name: action.to_owned(),
+                id: vars.action_uuid.map(str::to_owned),
+            });
         }
         let Some(hook) = dispatch_path.strip_prefix("hooks/") else {
             return Err(ContextError::malformed(
@@ -238,14 +250,25 @@ impl Event {
                     "secret-expired" => SecretEventKind::Expired,
                     _ => SecretEventKind::Remove,
                 };
-                let id = vars.secret_id.ok_or(ContextError::Missing { var: "JUJU_SECRET_ID" })?;
+                let id = vars.secret_id.ok_or(ContextError::Missing {
+                    var: "JUJU_SECRET_ID",
+                })?;
                 let revision = match vars.secret_revision {
                     None => None,
                     Some(r) => Some(r.parse().map_err(|_| {
-                        ContextError::malformed("JUJU_SECRET_REVISION", r, "expected a revision number")
+                        ContextError::malformed(
+                            "JUJU_SECRET_REVISION",
+                            r,
+                            "expected a revision number",
+                        )
                     })?),
                 };
-                Self::Secret { kind, id: id.to_owned(), label: vars.secret_label.map(str::to_owned), revision }
+                Self::Secret {
+                    kind,
+                    id: id.to_owned(),
+                    label: vars.secret_label.map(str::to_owned),
+                    revision,
+                }
             }
             _ => return Self::parse_suffixed(hook, vars),
         })
@@ -257,7 +280,10 @@ impl Event {
                 return Self::parse_relation(kind, endpoint, vars).map(Self::Relation);
             }
         }
-        for (suffix, kind) in [("-storage-attached", StorageEventKind::Attached), ("-storage-detaching", StorageEventKind::Detaching)] {
+        for (suffix, kind) in [
+            ("-storage-attached", StorageEventKind::Attached),
+            ("-storage-detaching", StorageEventKind::Detaching),
+        ] {
             if let Some(name) = hook.strip_suffix(suffix).filter(|e| !e.is_empty()) {
                 return Ok(Self::Storage {
                     kind,
@@ -279,7 +305,12 @@ impl Event {
                     (Some(i), Some(t), Some(k)) => Some((i.to_owned(), t.to_owned(), k.to_owned())),
                     _ => None,
                 };
-                return Ok(Self::Pebble { kind, container, notice, check: vars.check_name.map(str::to_owned) });
+                return Ok(Self::Pebble {
+                    kind,
+                    container,
+                    notice,
+                    check: vars.check_name.map(str::to_owned),
+                });
             }
         }
         Ok(Self::Unknown(hook.to_owned()))
@@ -290,7 +321,9 @@ impl Event {
         endpoint_from_name: &str,
         vars: &RawEventVars<'_>,
     ) -> Result<RelationEvent, ContextError> {
-        let raw_id = vars.relation_id.ok_or(ContextError::Missing { var: "JUJU_RELATION_ID" })?;
+        let raw_id = vars.relation_id.ok_or(ContextError::Missing {
+            var: "JUJU_RELATION_ID",
+        })?;
         let mut relation = parse_relation_id(raw_id)?;
         // JUJU_RELATION names the endpoint; it wins over the hook name's prefix.
         let endpoint = vars.relation.unwrap_or(endpoint_from_name);
@@ -304,8 +337,11 @@ impl Event {
         }
         relation.endpoint = endpoint.to_owned();
         let unit = |var: &'static str, v: Option<&str>| -> Result<Option<UnitName>, ContextError> {
-            v.map(|s| s.parse().map_err(|_| ContextError::malformed(var, s, "expected `<app>/<number>`")))
-                .transpose()
+            v.map(|s| {
+                s.parse()
+                    .map_err(|_| ContextError::malformed(var, s, "expected `<app>/<number>`"))
+            })
+            .transpose()
         };
         Ok(RelationEvent {
             kind,
@@ -365,12 +401,21 @@ mod tests {
     #[test]
     fn relation_hook_without_relation_id_is_an_error() {
         let err = parse("hooks/db-relation-joined", RawEventVars::default()).unwrap_err();
-        assert_eq!(err, ContextError::Missing { var: "JUJU_RELATION_ID" });
+        assert_eq!(
+            err,
+            ContextError::Missing {
+                var: "JUJU_RELATION_ID"
+            }
+        );
     }
 
     #[test]
     fn relation_id_for_another_endpoint_is_refused() {
-        let vars = RawEventVars { relation: Some("db"), relation_id: Some("other:1"), ..Default::default() };
+        let vars = RawEventVars {
+            relation: Some("db"),
+            relation_id: Some("other:1"),
+            ..Default::default()
+        };
         assert!(parse("hooks/db-relation-joined", vars).is_err());
     }
 
@@ -384,40 +429,90 @@ mod tests {
             ..Default::default()
         };
         let ev = parse("hooks/peers-relation-departed", vars).unwrap();
-        assert_eq!(ev.relation().unwrap().departing_unit, Some(UnitName::new("tempo", 1)));
+        assert_eq!(
+            ev.relation().unwrap().departing_unit,
+            Some(UnitName::new("tempo", 1))
+        );
     }
 
     #[test]
     fn storage_pebble_secret_action() {
         let ev = parse(
             "hooks/data-dir-storage-attached",
-            RawEventVars { storage_id: Some("data-dir/0"), ..Default::default() },
+            RawEventVars {
+                storage_id: Some("data-dir/0"),
+                ..Default::default()
+            },
         )
         .unwrap();
-        assert!(matches!(ev, Event::Storage { kind: StorageEventKind::Attached, ref name, .. } if name == "data-dir"));
-        let ev = parse("hooks/tempo-pebble-ready", RawEventVars { workload: Some("tempo"), ..Default::default() }).unwrap();
+        assert!(
+            matches!(ev, Event::Storage { kind: StorageEventKind::Attached, ref name, .. } if name == "data-dir")
+        );
+        let ev = parse(
+            "hooks/tempo-pebble-ready",
+            RawEventVars {
+                workload: Some("tempo"),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!(ev.name(), "tempo-pebble-ready");
         let ev = parse(
             "hooks/my-app-pebble-check-failed",
-            RawEventVars { check_name: Some("ready"), ..Default::default() },
+            RawEventVars {
+                check_name: Some("ready"),
+                ..Default::default()
+            },
         )
         .unwrap();
-        assert!(matches!(ev, Event::Pebble { kind: PebbleEventKind::CheckFailed, ref container, .. } if container == "my-app"));
+        assert!(
+            matches!(ev, Event::Pebble { kind: PebbleEventKind::CheckFailed, ref container, .. } if container == "my-app")
+        );
         let ev = parse(
             "hooks/secret-expired",
-            RawEventVars { secret_id: Some("secret:abc"), secret_revision: Some("3"), ..Default::default() },
+            RawEventVars {
+                secret_id: Some("secret:abc"),
+                secret_revision: Some("3"),
+                ..Default::default()
+            },
         )
         .unwrap();
-        assert!(matches!(ev, Event::Secret { kind: SecretEventKind::Expired, revision: Some(3), .. }));
+        assert!(matches!(
+            ev,
+            Event::Secret {
+                kind: SecretEventKind::Expired,
+                revision: Some(3),
+                ..
+            }
+        ));
         assert!(parse("hooks/secret-changed", RawEventVars::default()).is_err());
-        let ev = parse("actions/backup", RawEventVars { action_uuid: Some("42"), ..Default::default() }).unwrap();
-        assert_eq!(ev, Event::Action { name: "backup".into(), id: Some("42".into()) });
+        let ev = parse(
+            "actions/backup",
+            RawEventVars {
+                action_uuid: Some("42"),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            ev,
+            Event::Action {
+                name: "backup".into(),
+                id: Some("42".into())
+            }
+        );
     }
 
     #[test]
     fn unknown_hooks_and_bad_paths() {
-        assert_eq!(parse("hooks/pre-series-upgrade", RawEventVars::default()).unwrap(), Event::Unknown("pre-series-upgrade".into()));
-        assert_eq!(parse("hooks/-relation-joined", RawEventVars::default()).unwrap(), Event::Unknown("-relation-joined".into()));
+        assert_eq!(
+            parse("hooks/pre-series-upgrade", RawEventVars::default()).unwrap(),
+            Event::Unknown("pre-series-upgrade".into())
+        );
+        assert_eq!(
+            parse("hooks/-relation-joined", RawEventVars::default()).unwrap(),
+            Event::Unknown("-relation-joined".into())
+        );
         assert!(parse("install", RawEventVars::default()).is_err());
         assert!(parse("actions/", RawEventVars::default()).is_err());
     }

@@ -82,11 +82,20 @@ pub struct Address {
 }
 
 /// `juju-log --log-level <LEVEL> -- <message>` over any runner (the log layer has no [`HookTools`]).
-pub fn juju_log<R: Runner + ?Sized>(runner: &R, level: LogLevel, message: &str) -> Result<(), HookToolError> {
+pub fn juju_log<R: Runner + ?Sized>(
+    runner: &R,
+    level: LogLevel,
+    message: &str,
+) -> Result<(), HookToolError> {
     let args = vec![s("--log-level"), s(level.as_str()), s("--"), s(message)];
     let out = runner.run("juju-log", &args, None)?;
     if out.code != 0 {
-        return Err(HookToolError::failed("juju-log", &args, out.code, &out.stderr));
+        return Err(HookToolError::failed(
+            "juju-log",
+            &args,
+            out.code,
+            &out.stderr,
+        ));
     }
     Ok(())
 }
@@ -105,7 +114,10 @@ fn s(v: impl ToString) -> String {
 impl<R: Runner> HookTools<R> {
     /// Hook tools over `runner`; nothing is called until a method is.
     pub fn new(runner: R) -> Self {
-        Self { runner, leader: Cell::new(None) }
+        Self {
+            runner,
+            leader: Cell::new(None),
+        }
     }
 
     /// The transport.
@@ -114,7 +126,12 @@ impl<R: Runner> HookTools<R> {
     }
 
     /// Runs a tool, mapping a non-zero exit to [`HookToolError::Failed`].
-    pub fn call(&self, tool: &str, args: &[String], stdin: Option<&[u8]>) -> Result<Vec<u8>, HookToolError> {
+    pub fn call(
+        &self,
+        tool: &str,
+        args: &[String],
+        stdin: Option<&[u8]>,
+    ) -> Result<Vec<u8>, HookToolError> {
         let out = self.runner.run(tool, args, stdin)?;
         if out.code != 0 {
             return Err(HookToolError::failed(tool, args, out.code, &out.stderr));
@@ -122,9 +139,15 @@ impl<R: Runner> HookTools<R> {
         Ok(out.stdout)
     }
 
-    fn json<T: DeserializeOwned>(&self, tool: &str, args: &[String], expected: &'static str) -> Result<T, HookToolError> {
+    fn json<T: DeserializeOwned>(
+        &self,
+        tool: &str,
+        args: &[String],
+        expected: &'static str,
+    ) -> Result<T, HookToolError> {
         let out = self.call(tool, args, None)?;
-        serde_json::from_slice(&out).map_err(|e| HookToolError::bad_output(tool, args, expected, e, &out))
+        serde_json::from_slice(&out)
+            .map_err(|e| HookToolError::bad_output(tool, args, expected, e, &out))
     }
 
     /// `relation-ids <endpoint> --format=json`: the live relations on an endpoint, in id order.
@@ -135,7 +158,15 @@ impl<R: Runner> HookTools<R> {
             .iter()
             .map(|r| r.parse::<RelationId>())
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| HookToolError::bad_output("relation-ids", &args, "a JSON array of relation ids", e, &[]))?;
+            .map_err(|e| {
+                HookToolError::bad_output(
+                    "relation-ids",
+                    &args,
+                    "a JSON array of relation ids",
+                    e,
+                    &[],
+                )
+            })?;
         // Juju sorts them as strings (`x:10` before `x:2`); callers get numeric order.
         ids.sort_by_key(|r| r.id);
         Ok(ids)
@@ -148,50 +179,88 @@ impl<R: Runner> HookTools<R> {
         raw.iter()
             .map(|u| u.parse())
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| HookToolError::bad_output("relation-list", &args, "a JSON array of unit names", e, &[]))
+            .map_err(|e| {
+                HookToolError::bad_output(
+                    "relation-list",
+                    &args,
+                    "a JSON array of unit names",
+                    e,
+                    &[],
+                )
+            })
     }
 
     /// `relation-list --format=json --app -r <rel>`: the remote application's name (empty if unknown).
     pub fn relation_list_app(&self, relation: &RelationId) -> Result<String, HookToolError> {
         let args = vec![s("--format=json"), s("--app"), s("-r"), s(relation)];
         let out = self.call("relation-list", &args, None)?;
-        let name: Option<String> = serde_json::from_slice(&out)
-            .map_err(|e| HookToolError::bad_output("relation-list", &args, "a JSON string", e, &out))?;
+        let name: Option<String> = serde_json::from_slice(&out).map_err(|e| {
+            HookToolError::bad_output("relation-list", &args, "a JSON string", e, &out)
+        })?;
         Ok(name.unwrap_or_default())
     }
 
     /// `relation-get --format=json -r <rel> - <unit>`: a unit's whole databag.
-    pub fn relation_get_unit(&self, relation: &RelationId, unit: &UnitName) -> Result<Databag, HookToolError> {
+    pub fn relation_get_unit(
+        &self,
+        relation: &RelationId,
+        unit: &UnitName,
+    ) -> Result<Databag, HookToolError> {
         let args = vec![s("--format=json"), s("-r"), s(relation), s("-"), s(unit)];
         self.databag(&args)
     }
 
     /// `relation-get --format=json -r <rel> --app - <app>`: an application's whole databag.
-    pub fn relation_get_app(&self, relation: &RelationId, app: &str) -> Result<Databag, HookToolError> {
-        let args = vec![s("--format=json"), s("-r"), s(relation), s("--app"), s("-"), s(app)];
+    pub fn relation_get_app(
+        &self,
+        relation: &RelationId,
+        app: &str,
+    ) -> Result<Databag, HookToolError> {
+        let args = vec![
+            s("--format=json"),
+            s("-r"),
+            s(relation),
+            s("--app"),
+            s("-"),
+            s(app),
+        ];
         self.databag(&args)
     }
 
     fn databag(&self, args: &[String]) -> Result<Databag, HookToolError> {
         let out = self.call("relation-get", args, None)?;
         // Juju prints `{}` for an empty bag; `null` is tolerated the same way.
-        let bag: Option<Databag> = serde_json::from_slice(&out)
-            .map_err(|e| HookToolError::bad_output("relation-get", args, "a JSON object of strings", e, &out))?;
+        let bag: Option<Databag> = serde_json::from_slice(&out).map_err(|e| {
+            HookToolError::bad_output("relation-get", args, "a JSON object of strings", e, &out)
+        })?;
         Ok(bag.unwrap_or_default())
     }
 
     /// `relation-set -r <rel> --file -` with the map as JSON on stdin: merges into our unit's bag;
     /// an empty value deletes its key. An empty map makes no call.
-    pub fn relation_set_unit(&self, relation: &RelationId, data: &Databag) -> Result<(), HookToolError> {
+    pub fn relation_set_unit(
+        &self,
+        relation: &RelationId,
+        data: &Databag,
+    ) -> Result<(), HookToolError> {
         self.relation_set(relation, false, data)
     }
 
     /// `relation-set -r <rel> --app --file -`: merges into our application's bag (leader only).
-    pub fn relation_set_app(&self, relation: &RelationId, data: &Databag) -> Result<(), HookToolError> {
+    pub fn relation_set_app(
+        &self,
+        relation: &RelationId,
+        data: &Databag,
+    ) -> Result<(), HookToolError> {
         self.relation_set(relation, true, data)
     }
 
-    fn relation_set(&self, relation: &RelationId, app: bool, data: &Databag) -> Result<(), HookToolError> {
+    fn relation_set(
+        &self,
+        relation: &RelationId,
+        app: bool,
+        data: &Databag,
+    ) -> Result<(), HookToolError> {
         if data.is_empty() {
             return Ok(());
         }
@@ -200,7 +269,9 @@ impl<R: Runner> HookTools<R> {
             args.push(s("--app"));
         }
         args.extend([s("--file"), s("-")]);
-        let stdin = serde_json::to_vec(data).map_err(|e| HookToolError::bad_output("relation-set", &args, "serialisable", e, &[]))?;
+        let stdin = serde_json::to_vec(data).map_err(|e| {
+            HookToolError::bad_output("relation-set", &args, "serialisable", e, &[])
+        })?;
         self.call("relation-set", &args, Some(&stdin)).map(drop)
     }
 
@@ -232,7 +303,11 @@ impl<R: Runner> HookTools<R> {
     }
 
     fn status_set(&self, status: &Status, app: bool) -> Result<(), HookToolError> {
-        let flag = if app { "--application=True" } else { "--application=False" };
+        let flag = if app {
+            "--application=True"
+        } else {
+            "--application=False"
+        };
         let args = vec![s(flag), s(status.name), s("--"), status.message.clone()];
         self.call("status-set", &args, None).map(drop)
     }
@@ -245,13 +320,25 @@ impl<R: Runner> HookTools<R> {
             #[serde(default)]
             message: String,
         }
-        let args = vec![s("--include-data"), s("--format=json"), s("--application=false")];
+        let args = vec![
+            s("--include-data"),
+            s("--format=json"),
+            s("--application=false"),
+        ];
         let raw: Raw = self.json("status-get", &args, "a JSON status object")?;
-        let name: StatusName = raw
-            .status
-            .parse()
-            .map_err(|e| HookToolError::bad_output("status-get", &args, "a known status", e, raw.status.as_bytes()))?;
-        Ok(Status { name, message: raw.message })
+        let name: StatusName = raw.status.parse().map_err(|e| {
+            HookToolError::bad_output(
+                "status-get",
+                &args,
+                "a known status",
+                e,
+                raw.status.as_bytes(),
+            )
+        })?;
+        Ok(Status {
+            name,
+            message: raw.message,
+        })
     }
 
     /// `juju-log --log-level <LEVEL> -- <message>`.
@@ -261,11 +348,16 @@ impl<R: Runner> HookTools<R> {
 
     /// `application-version-set -- <version>`.
     pub fn application_version_set(&self, version: &str) -> Result<(), HookToolError> {
-        self.call("application-version-set", &[s("--"), s(version)], None).map(drop)
+        self.call("application-version-set", &[s("--"), s(version)], None)
+            .map(drop)
     }
 
     /// `network-get --format=json [-r <id>] <binding>`.
-    pub fn network_get(&self, binding: &str, relation: Option<&RelationId>) -> Result<NetworkInfo, HookToolError> {
+    pub fn network_get(
+        &self,
+        binding: &str,
+        relation: Option<&RelationId>,
+    ) -> Result<NetworkInfo, HookToolError> {
         let mut args = vec![s("--format=json")];
         if let Some(r) = relation {
             args.extend([s("-r"), s(r.id)]);
@@ -291,7 +383,9 @@ impl<R: Runner> HookTools<R> {
         raw.iter()
             .map(|p| p.parse::<Port>())
             .collect::<Result<_, _>>()
-            .map_err(|e| HookToolError::bad_output("opened-ports", &args, "a JSON array of ports", e, &[]))
+            .map_err(|e| {
+                HookToolError::bad_output("opened-ports", &args, "a JSON array of ports", e, &[])
+            })
     }
 
     /// `action-get --format=json`: the action's parameters.
@@ -302,10 +396,21 @@ impl<R: Runner> HookTools<R> {
     }
 
     /// `action-set k=v ...`, nested maps flattened to dotted keys as ops does.
-    pub fn action_set(&self, results: &serde_json::Map<String, serde_json::Value>) -> Result<(), HookToolError> {
-        fn flatten(prefix: &str, map: &serde_json::Map<String, serde_json::Value>, out: &mut Vec<String>) {
+    pub fn action_set(
+        &self,
+        results: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), HookToolError> {
+        fn flatten(
+            prefix: &str,
+            map: &serde_json::Map<String, serde_json::Value>,
+            out: &mut Vec<String>,
+        ) {
             for (k, v) in map {
-                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 match v {
                     serde_json::Value::Object(m) => flatten(&key, m, out),
                     serde_json::Value::String(s) => out.push(format!("{key}={s}")),
@@ -323,12 +428,14 @@ impl<R: Runner> HookTools<R> {
 
     /// `action-fail -- <message>`.
     pub fn action_fail(&self, message: &str) -> Result<(), HookToolError> {
-        self.call("action-fail", &[s("--"), s(message)], None).map(drop)
+        self.call("action-fail", &[s("--"), s(message)], None)
+            .map(drop)
     }
 
     /// `action-log -- <message>`.
     pub fn action_log(&self, message: &str) -> Result<(), HookToolError> {
-        self.call("action-log", &[s("--"), s(message)], None).map(drop)
+        self.call("action-log", &[s("--"), s(message)], None)
+            .map(drop)
     }
 }
 
@@ -339,10 +446,12 @@ mod tests {
     use crate::juju::runner::{RunError, ToolOutput};
     use std::cell::RefCell;
 
+    type Recorded = (String, Vec<String>, Option<String>);
+
     /// Records every call and answers from a script.
     #[derive(Default)]
     struct Recorder {
-        calls: RefCell<Vec<(String, Vec<String>, Option<String>)>>,
+        calls: RefCell<Vec<Recorded>>,
         answer: RefCell<Vec<ToolOutput>>,
     }
 
@@ -352,14 +461,23 @@ mod tests {
             *r.answer.borrow_mut() = outputs
                 .iter()
                 .rev()
-                .map(|(c, o, e)| ToolOutput { code: *c, stdout: o.as_bytes().to_vec(), stderr: e.as_bytes().to_vec() })
+                .map(|(c, o, e)| ToolOutput {
+                    code: *c,
+                    stdout: o.as_bytes().to_vec(),
+                    stderr: e.as_bytes().to_vec(),
+                })
                 .collect();
             r
         }
     }
 
     impl Runner for Recorder {
-        fn run(&self, tool: &str, args: &[String], stdin: Option<&[u8]>) -> Result<ToolOutput, RunError> {
+        fn run(
+            &self,
+            tool: &str,
+            args: &[String],
+            stdin: Option<&[u8]>,
+        ) -> Result<ToolOutput, RunError> {
             self.calls.borrow_mut().push((
                 tool.to_owned(),
                 args.to_vec(),
@@ -375,7 +493,13 @@ mod tests {
             .calls
             .borrow()
             .iter()
-            .map(|(t, a, i)| format!("{t} {}{}", a.join(" "), i.as_ref().map(|i| format!(" <<< {i}")).unwrap_or_default()))
+            .map(|(t, a, i)| {
+                format!(
+                    "{t} {}{}",
+                    a.join(" "),
+                    i.as_ref().map(|i| format!(" <<< {i}")).unwrap_or_default()
+                )
+            })
             .collect()
     }
 
@@ -398,14 +522,33 @@ mod tests {
             (0, r#"{"ingress-addresses":["10.0.0.1"]}"#, ""),
             (0, "", ""),
             (0, r#"["3200/tcp","icmp"]"#, ""),
-            (0, r#"{"status":"active","message":"ok","status-data":{}}"#, ""),
+            (
+                0,
+                r#"{"status":"active","message":"ok","status-data":{}}"#,
+                "",
+            ),
         ]));
         let r = RelationId::new("tempo-api", 2);
         let ids = t.relation_ids("tempo-api").unwrap();
-        assert_eq!(ids, vec![RelationId::new("tempo-api", 2), RelationId::new("tempo-api", 10)]);
-        assert_eq!(t.relation_list(&r).unwrap(), vec![UnitName::new("grafana", 0)]);
+        assert_eq!(
+            ids,
+            vec![
+                RelationId::new("tempo-api", 2),
+                RelationId::new("tempo-api", 10)
+            ]
+        );
+        assert_eq!(
+            t.relation_list(&r).unwrap(),
+            vec![UnitName::new("grafana", 0)]
+        );
         assert_eq!(t.relation_list_app(&r).unwrap(), "grafana");
-        assert_eq!(t.relation_get_unit(&r, &UnitName::new("grafana", 0)).unwrap().get("a").map(String::as_str), Some("b"));
+        assert_eq!(
+            t.relation_get_unit(&r, &UnitName::new("grafana", 0))
+                .unwrap()
+                .get("a")
+                .map(String::as_str),
+            Some("b")
+        );
         assert!(t.relation_get_app(&r, "grafana").unwrap().is_empty());
         let bag: Databag = [("http".to_owned(), "{\"x\": 1}".to_owned())].into();
         t.relation_set_app(&r, &bag).unwrap();
@@ -417,7 +560,12 @@ mod tests {
         t.status_set_app(&Status::blocked("no -- way")).unwrap();
         t.juju_log(LogLevel::Warning, "-x").unwrap();
         t.application_version_set("2.7.1").unwrap();
-        assert_eq!(t.network_get("tempo-api", Some(&r)).unwrap().ingress_addresses, vec!["10.0.0.1"]);
+        assert_eq!(
+            t.network_get("tempo-api", Some(&r))
+                .unwrap()
+                .ingress_addresses,
+            vec!["10.0.0.1"]
+        );
         t.open_port(Port::Tcp(3200)).unwrap();
         assert_eq!(t.opened_ports().unwrap(), vec![Port::Tcp(3200), Port::Icmp]);
         assert_eq!(t.status_get_unit().unwrap(), Status::active("ok"));
@@ -448,26 +596,40 @@ mod tests {
     #[test]
     fn empty_relation_set_makes_no_call() {
         let t = HookTools::new(Recorder::default());
-        t.relation_set_app(&RelationId::new("x", 1), &Databag::new()).unwrap();
+        t.relation_set_app(&RelationId::new("x", 1), &Databag::new())
+            .unwrap();
         assert!(t.runner().calls.borrow().is_empty());
     }
 
     #[test]
     fn failures_are_typed() {
         let t = HookTools::new(Recorder::answering(&[
-            (2, "", "ERROR invalid value \"x:9\" for option -r: relation not found\n"),
+            (
+                2,
+                "",
+                "ERROR invalid value \"x:9\" for option -r: relation not found\n",
+            ),
             (1, "", "ERROR cannot write relation settings\n"),
             (0, "not json", ""),
             (0, "[1]", ""),
         ]));
         let r = RelationId::new("x", 9);
-        assert_eq!(t.relation_get_app(&r, "a").unwrap_err().kind(), ErrorKind::RelationNotFound);
+        assert_eq!(
+            t.relation_get_app(&r, "a").unwrap_err().kind(),
+            ErrorKind::RelationNotFound
+        );
         let bag: Databag = [("k".to_owned(), "v".to_owned())].into();
-        assert_eq!(t.relation_set_app(&r, &bag).unwrap_err().kind(), ErrorKind::NotLeader);
+        assert_eq!(
+            t.relation_set_app(&r, &bag).unwrap_err().kind(),
+            ErrorKind::NotLeader
+        );
         let e = t.is_leader().unwrap_err();
         assert_eq!(e.kind(), ErrorKind::BadOutput);
         assert!(e.to_string().contains("not json"), "{e}");
-        assert_eq!(t.relation_ids("x").unwrap_err().kind(), ErrorKind::BadOutput);
+        assert_eq!(
+            t.relation_ids("x").unwrap_err().kind(),
+            ErrorKind::BadOutput
+        );
     }
 
     #[test]

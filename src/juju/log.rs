@@ -27,7 +27,11 @@ pub struct JujuLogLayer<R> {
 impl<R: Runner> JujuLogLayer<R> {
     /// Logs at `level` and above through `runner`; `stderr` also copies warnings and errors to stderr.
     pub fn new(runner: R, level: Level, stderr: bool) -> Self {
-        Self { runner, level, stderr }
+        Self {
+            runner,
+            level,
+            stderr,
+        }
     }
 }
 
@@ -109,7 +113,12 @@ impl<S: Subscriber, R: Runner + 'static> Layer<S> for JujuLogLayer<R> {
 
 /// Runs `f` with `tracing` events at `level` and above going to `juju-log` through `runner`
 /// (scoped, not global: tests run charms side by side).
-pub fn with_juju_log<R: Runner + Send + Sync + 'static, T>(runner: R, level: Level, stderr: bool, f: impl FnOnce() -> T) -> T {
+pub fn with_juju_log<R: Runner + Send + Sync + 'static, T>(
+    runner: R,
+    level: Level,
+    stderr: bool,
+    f: impl FnOnce() -> T,
+) -> T {
     use tracing_subscriber::layer::SubscriberExt;
     let subscriber = tracing_subscriber::registry().with(JujuLogLayer::new(runner, level, stderr));
     tracing::subscriber::with_default(subscriber, f)
@@ -119,7 +128,9 @@ pub fn with_juju_log<R: Runner + Send + Sync + 'static, T>(runner: R, level: Lev
 /// before the process exits non-zero: a panic is a bug, never a silent abort.
 pub fn install_panic_hook<R: Runner + Send + Sync + 'static>(charm: &'static str, runner: R) {
     std::panic::set_hook(Box::new(move |info| {
-        let msg = bound(&format!("{charm} panicked (a bug; please report it): {info}").replace('\n', " "));
+        let msg = bound(
+            &format!("{charm} panicked (a bug; please report it): {info}").replace('\n', " "),
+        );
         let _ = writeln!(std::io::stderr(), "ERROR {msg}");
         let _ = juju_log(&runner, LogLevel::Error, &msg);
     }));
@@ -147,10 +158,18 @@ mod tests {
     #[derive(Clone, Default)]
     struct Shared(Arc<Mutex<Vec<Vec<String>>>>);
     impl Runner for Shared {
-        fn run(&self, tool: &str, args: &[String], _: Option<&[u8]>) -> Result<ToolOutput, RunError> {
+        fn run(
+            &self,
+            tool: &str,
+            args: &[String],
+            _: Option<&[u8]>,
+        ) -> Result<ToolOutput, RunError> {
             let mut v = vec![tool.to_owned()];
             v.extend(args.iter().cloned());
-            self.0.lock().map_err(|_| RunError::Missing { tool: tool.into() })?.push(v);
+            self.0
+                .lock()
+                .map_err(|_| RunError::Missing { tool: tool.into() })?
+                .push(v);
             Ok(ToolOutput::default())
         }
     }
@@ -158,7 +177,11 @@ mod tests {
     #[test]
     fn info_and_above_reach_juju_log_debug_does_not() {
         let calls = Shared::default();
-        let sub = tracing_subscriber::registry().with(JujuLogLayer::new(calls.clone(), Level::INFO, false));
+        let sub = tracing_subscriber::registry().with(JujuLogLayer::new(
+            calls.clone(),
+            Level::INFO,
+            false,
+        ));
         tracing::subscriber::with_default(sub, || {
             tracing::debug!("hidden");
             tracing::info!(relation = "tempo-api:1", "published");
@@ -169,7 +192,13 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                vec!["juju-log", "--log-level", "INFO", "--", "published relation=\"tempo-api:1\""],
+                vec![
+                    "juju-log",
+                    "--log-level",
+                    "INFO",
+                    "--",
+                    "published relation=\"tempo-api:1\""
+                ],
                 vec!["juju-log", "--log-level", "WARNING", "--", "careful"],
                 vec!["juju-log", "--log-level", "ERROR", "--", "broken"],
             ]
@@ -179,7 +208,11 @@ mod tests {
     #[test]
     fn level_is_configurable() {
         let calls = Shared::default();
-        let sub = tracing_subscriber::registry().with(JujuLogLayer::new(calls.clone(), Level::DEBUG, false));
+        let sub = tracing_subscriber::registry().with(JujuLogLayer::new(
+            calls.clone(),
+            Level::DEBUG,
+            false,
+        ));
         tracing::subscriber::with_default(sub, || tracing::debug!("shown"));
         assert_eq!(calls.0.lock().unwrap().len(), 1);
         assert_eq!(parse_level("Warning"), Some(Level::WARN));

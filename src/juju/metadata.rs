@@ -85,15 +85,26 @@ impl Metadata {
     /// Reads `<charm_dir>/metadata.yaml`.
     pub fn read(charm_dir: &Path) -> Result<Self, MetadataError> {
         let path = charm_dir.join("metadata.yaml");
-        let text = std::fs::read_to_string(&path).map_err(|source| MetadataError::Io { path: path.clone(), source })?;
+        let text = std::fs::read_to_string(&path).map_err(|source| MetadataError::Io {
+            path: path.clone(),
+            source,
+        })?;
         Self::parse(&text, &path)
     }
 
     /// Parses metadata text; `path` is only for messages.
     pub fn parse(text: &str, path: &Path) -> Result<Self, MetadataError> {
-        let invalid = |reason: String| MetadataError::Invalid { path: path.to_owned(), reason };
-        let doc: Value = serde_yaml::from_str(text).map_err(|source| MetadataError::Yaml { path: path.to_owned(), source })?;
-        let map = doc.as_mapping().ok_or_else(|| invalid("the document is not a mapping".into()))?;
+        let invalid = |reason: String| MetadataError::Invalid {
+            path: path.to_owned(),
+            reason,
+        };
+        let doc: Value = serde_yaml::from_str(text).map_err(|source| MetadataError::Yaml {
+            path: path.to_owned(),
+            source,
+        })?;
+        let map = doc
+            .as_mapping()
+            .ok_or_else(|| invalid("the document is not a mapping".into()))?;
         let name = map
             .get("name")
             .and_then(Value::as_str)
@@ -101,15 +112,27 @@ impl Metadata {
             .ok_or_else(|| invalid("`name` is missing or not a string".into()))?
             .to_owned();
         let mut endpoints = BTreeMap::new();
-        for (key, role) in [("provides", Role::Provides), ("requires", Role::Requires), ("peers", Role::Peers)] {
-            let Some(section) = map.get(key) else { continue };
+        for (key, role) in [
+            ("provides", Role::Provides),
+            ("requires", Role::Requires),
+            ("peers", Role::Peers),
+        ] {
+            let Some(section) = map.get(key) else {
+                continue;
+            };
             if section.is_null() {
                 continue;
             }
-            let section = section.as_mapping().ok_or_else(|| invalid(format!("`{key}` is not a mapping")))?;
+            let section = section
+                .as_mapping()
+                .ok_or_else(|| invalid(format!("`{key}` is not a mapping")))?;
             for (ep_name, ep) in section {
-                let ep_name = ep_name.as_str().ok_or_else(|| invalid(format!("an endpoint under `{key}` has a non-string name")))?;
-                let ep = ep.as_mapping().ok_or_else(|| invalid(format!("endpoint `{ep_name}` is not a mapping")))?;
+                let ep_name = ep_name.as_str().ok_or_else(|| {
+                    invalid(format!("an endpoint under `{key}` has a non-string name"))
+                })?;
+                let ep = ep
+                    .as_mapping()
+                    .ok_or_else(|| invalid(format!("endpoint `{ep_name}` is not a mapping")))?;
                 let interface = ep
                     .get("interface")
                     .and_then(Value::as_str)
@@ -136,7 +159,10 @@ impl Metadata {
 
     /// The first peer endpoint's name, if any.
     pub fn peer_endpoint(&self) -> Option<&str> {
-        self.endpoints.iter().find(|(_, e)| e.role == Role::Peers).map(|(n, _)| n.as_str())
+        self.endpoints
+            .iter()
+            .find(|(_, e)| e.role == Role::Peers)
+            .map(|(n, _)| n.as_str())
     }
 }
 
@@ -161,7 +187,10 @@ peers:
         let m = Metadata::parse(META, Path::new("metadata.yaml")).unwrap();
         assert_eq!(m.name, "tester");
         assert!(m.endpoint("tempo-api").unwrap().limit_is_one());
-        assert!(m.endpoint("loose").unwrap().limit_is_one(), "Python's 1.0 == 1");
+        assert!(
+            m.endpoint("loose").unwrap().limit_is_one(),
+            "Python's 1.0 == 1"
+        );
         assert!(!m.endpoint("many").unwrap().limit_is_one());
         assert_eq!(m.endpoint("out").unwrap().role, Role::Provides);
         assert!(m.endpoint("out").unwrap().optional);
@@ -175,7 +204,10 @@ peers:
             ("requires: {}", "`name`"),
             ("name: x\nrequires: [a]", "`requires` is not a mapping"),
             ("name: x\nrequires:\n  a: {limit: 1}", "no `interface`"),
-            ("name: x\nrequires:\n  a: {interface: i}\nprovides:\n  a: {interface: i}", "declared twice"),
+            (
+                "name: x\nrequires:\n  a: {interface: i}\nprovides:\n  a: {interface: i}",
+                "declared twice",
+            ),
             (": : :", "not valid YAML"),
         ] {
             let err = Metadata::parse(text, Path::new("m.yaml")).unwrap_err();
@@ -187,6 +219,8 @@ peers:
     #[test]
     fn missing_file_names_the_path() {
         let err = Metadata::read(Path::new("/nonexistent-charm-dir")).unwrap_err();
-        assert!(err.to_string().contains("/nonexistent-charm-dir/metadata.yaml"));
+        assert!(err
+            .to_string()
+            .contains("/nonexistent-charm-dir/metadata.yaml"));
     }
 }

@@ -41,17 +41,32 @@ pub enum RunError {
 /// Runs one hook tool. Implementations must not involve a shell.
 pub trait Runner {
     /// Runs `tool` with `args`; `stdin` is piped in (and closed) when given, else `/dev/null`.
-    fn run(&self, tool: &str, args: &[String], stdin: Option<&[u8]>) -> Result<ToolOutput, RunError>;
+    fn run(
+        &self,
+        tool: &str,
+        args: &[String],
+        stdin: Option<&[u8]>,
+    ) -> Result<ToolOutput, RunError>;
 }
 
 impl<R: Runner + ?Sized> Runner for &R {
-    fn run(&self, tool: &str, args: &[String], stdin: Option<&[u8]>) -> Result<ToolOutput, RunError> {
+    fn run(
+        &self,
+        tool: &str,
+        args: &[String],
+        stdin: Option<&[u8]>,
+    ) -> Result<ToolOutput, RunError> {
         (**self).run(tool, args, stdin)
     }
 }
 
 impl<R: Runner + ?Sized> Runner for Box<R> {
-    fn run(&self, tool: &str, args: &[String], stdin: Option<&[u8]>) -> Result<ToolOutput, RunError> {
+    fn run(
+        &self,
+        tool: &str,
+        args: &[String],
+        stdin: Option<&[u8]>,
+    ) -> Result<ToolOutput, RunError> {
         (**self).run(tool, args, stdin)
     }
 }
@@ -61,15 +76,29 @@ impl<R: Runner + ?Sized> Runner for Box<R> {
 pub struct ProcessRunner;
 
 impl Runner for ProcessRunner {
-    fn run(&self, tool: &str, args: &[String], stdin: Option<&[u8]>) -> Result<ToolOutput, RunError> {
-        let io = |source| RunError::Io { tool: tool.to_owned(), source };
+    fn run(
+        &self,
+        tool: &str,
+        args: &[String],
+        stdin: Option<&[u8]>,
+    ) -> Result<ToolOutput, RunError> {
+        let io = |source| RunError::Io {
+            tool: tool.to_owned(),
+            source,
+        };
         let mut cmd = Command::new(tool);
         cmd.args(args)
-            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => RunError::Missing { tool: tool.to_owned() },
+            std::io::ErrorKind::NotFound => RunError::Missing {
+                tool: tool.to_owned(),
+            },
             _ => io(e),
         })?;
         if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
@@ -83,7 +112,11 @@ impl Runner for ProcessRunner {
             drop(pipe);
         }
         let out = child.wait_with_output().map_err(io)?;
-        Ok(ToolOutput { code: out.status.code().unwrap_or(-1), stdout: out.stdout, stderr: out.stderr })
+        Ok(ToolOutput {
+            code: out.status.code().unwrap_or(-1),
+            stdout: out.stdout,
+            stderr: out.stderr,
+        })
     }
 }
 
@@ -93,7 +126,9 @@ mod tests {
 
     #[test]
     fn missing_tool_is_reported_as_missing() {
-        let err = ProcessRunner.run("no-such-hook-tool-xyz", &[], None).unwrap_err();
+        let err = ProcessRunner
+            .run("no-such-hook-tool-xyz", &[], None)
+            .unwrap_err();
         assert!(matches!(err, RunError::Missing { ref tool } if tool == "no-such-hook-tool-xyz"));
     }
 
@@ -102,13 +137,18 @@ mod tests {
         let args = vec!["$(echo pwned); `id` | cat".to_owned()];
         let out = ProcessRunner.run("echo", &args, None).unwrap();
         assert_eq!(out.code, 0);
-        assert_eq!(String::from_utf8_lossy(&out.stdout), "$(echo pwned); `id` | cat\n");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "$(echo pwned); `id` | cat\n"
+        );
     }
 
     #[test]
     fn stdin_is_piped_and_closed() {
         let data = vec![b'x'; 1 << 20];
-        let out = ProcessRunner.run("wc", &["-c".to_owned()], Some(&data)).unwrap();
+        let out = ProcessRunner
+            .run("wc", &["-c".to_owned()], Some(&data))
+            .unwrap();
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1048576");
     }
 }

@@ -14,7 +14,9 @@ pub enum ParseError {
     #[error("`{0}` is not a unit name of the form `<app>/<number>`")]
     UnitName(String),
     /// A status name Juju does not know.
-    #[error("`{0}` is not a workload status (active, blocked, waiting, maintenance, unknown, error)")]
+    #[error(
+        "`{0}` is not a workload status (active, blocked, waiting, maintenance, unknown, error)"
+    )]
     Status(String),
 }
 
@@ -30,7 +32,10 @@ pub struct RelationId {
 impl RelationId {
     /// A relation reference from its parts.
     pub fn new(endpoint: impl Into<String>, id: u32) -> Self {
-        Self { endpoint: endpoint.into(), id }
+        Self {
+            endpoint: endpoint.into(),
+            id,
+        }
     }
 }
 
@@ -50,7 +55,10 @@ impl FromStr for RelationId {
             return Err(err());
         }
         let id = id.parse().map_err(|_| err())?;
-        Ok(Self { endpoint: endpoint.to_owned(), id })
+        Ok(Self {
+            endpoint: endpoint.to_owned(),
+            id,
+        })
     }
 }
 
@@ -64,7 +72,10 @@ pub struct UnitName {
 impl UnitName {
     /// A unit name from its parts.
     pub fn new(app: impl Into<String>, number: u32) -> Self {
-        Self { app: app.into(), number }
+        Self {
+            app: app.into(),
+            number,
+        }
     }
     /// The application part, before the `/`.
     pub fn app(&self) -> &str {
@@ -88,13 +99,18 @@ impl FromStr for UnitName {
         let err = || ParseError::UnitName(s.to_owned());
         let (app, n) = s.split_once('/').ok_or_else(err)?;
         let app_ok = !app.is_empty()
-            && app.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && app
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && app.as_bytes()[0].is_ascii_lowercase();
         if !app_ok || n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
             return Err(err());
         }
         let number = n.parse().map_err(|_| err())?;
-        Ok(Self { app: app.to_owned(), number })
+        Ok(Self {
+            app: app.to_owned(),
+            number,
+        })
     }
 }
 
@@ -162,19 +178,31 @@ pub struct Status {
 impl Status {
     /// `active` with a message (often empty).
     pub fn active(message: impl Into<String>) -> Self {
-        Self { name: StatusName::Active, message: message.into() }
+        Self {
+            name: StatusName::Active,
+            message: message.into(),
+        }
     }
     /// `blocked`: a human must act.
     pub fn blocked(message: impl Into<String>) -> Self {
-        Self { name: StatusName::Blocked, message: message.into() }
+        Self {
+            name: StatusName::Blocked,
+            message: message.into(),
+        }
     }
     /// `waiting`: another party must act.
     pub fn waiting(message: impl Into<String>) -> Self {
-        Self { name: StatusName::Waiting, message: message.into() }
+        Self {
+            name: StatusName::Waiting,
+            message: message.into(),
+        }
     }
     /// `maintenance`: the charm is busy.
     pub fn maintenance(message: impl Into<String>) -> Self {
-        Self { name: StatusName::Maintenance, message: message.into() }
+        Self {
+            name: StatusName::Maintenance,
+            message: message.into(),
+        }
     }
 }
 
@@ -217,7 +245,9 @@ impl FromStr for Port {
             return Ok(Self::Icmp);
         }
         let (n, proto) = s.split_once('/').unwrap_or((s, "tcp"));
-        let n: u16 = n.parse().map_err(|_| format!("`{s}` is not `<port>/<protocol>`"))?;
+        let n: u16 = n
+            .parse()
+            .map_err(|_| format!("`{s}` is not `<port>/<protocol>`"))?;
         match proto {
             "tcp" => Ok(Self::Tcp(n)),
             "udp" => Ok(Self::Udp(n)),
@@ -247,14 +277,23 @@ mod tests {
         let u: UnitName = "tempo-coordinator-k8s/12".parse().unwrap();
         assert_eq!((u.app(), u.number()), ("tempo-coordinator-k8s", 12));
         assert_eq!(u.to_string(), "tempo-coordinator-k8s/12");
-        for bad in ["", "app", "app/", "/0", "App/0", "app/x", "app/0/1", "0app/1"] {
+        for bad in [
+            "", "app", "app/", "/0", "App/0", "app/x", "app/0/1", "0app/1",
+        ] {
             assert!(bad.parse::<UnitName>().is_err(), "{bad} accepted");
         }
     }
 
     #[test]
     fn status_names_round_trip() {
-        for s in ["active", "blocked", "waiting", "maintenance", "unknown", "error"] {
+        for s in [
+            "active",
+            "blocked",
+            "waiting",
+            "maintenance",
+            "unknown",
+            "error",
+        ] {
             assert_eq!(s.parse::<StatusName>().unwrap().as_str(), s);
         }
         assert!("Active".parse::<StatusName>().is_err());

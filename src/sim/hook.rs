@@ -33,11 +33,18 @@ pub struct EventSpec {
 impl EventSpec {
     /// An event with no relation details.
     pub fn new(event: &str) -> Self {
-        Self { event: event.to_owned(), ..Default::default() }
+        Self {
+            event: event.to_owned(),
+            ..Default::default()
+        }
     }
     /// A relation event on `relation` (`endpoint:id`).
     pub fn on(event: &str, relation: &str) -> Self {
-        Self { event: event.to_owned(), relation: Some(relation.to_owned()), ..Default::default() }
+        Self {
+            event: event.to_owned(),
+            relation: Some(relation.to_owned()),
+            ..Default::default()
+        }
     }
     /// Sets the remote unit.
     pub fn remote_unit(mut self, unit: &str) -> Self {
@@ -91,44 +98,87 @@ fn relation_kind(hook: &str) -> Option<(&str, RelationEventKind)> {
         ("-relation-broken", RelationEventKind::Broken),
     ]
     .into_iter()
-    .find_map(|(suffix, kind)| hook.strip_suffix(suffix).filter(|e| !e.is_empty()).map(|e| (e, kind)))
+    .find_map(|(suffix, kind)| {
+        hook.strip_suffix(suffix)
+            .filter(|e| !e.is_empty())
+            .map(|e| (e, kind))
+    })
 }
 
 /// Prepares `spec` against `state` for the charm in `charm_dir`.
-pub fn prepare(state: &State, spec: &EventSpec, charm_dir: &Path, seq: u64) -> Result<Prepared, SimError> {
+pub fn prepare(
+    state: &State,
+    spec: &EventSpec,
+    charm_dir: &Path,
+    seq: u64,
+) -> Result<Prepared, SimError> {
     state.check()?;
-    let bad = |reason: String| SimError::Event { event: spec.event.clone(), reason };
+    let bad = |reason: String| SimError::Event {
+        event: spec.event.clone(),
+        reason,
+    };
     let mut state = state.clone();
     let (hook, action) = match spec.event.strip_prefix("actions/") {
         Some(a) => (a.to_owned(), true),
-        None => (spec.event.strip_prefix("hooks/").unwrap_or(&spec.event).to_owned(), false),
+        None => (
+            spec.event
+                .strip_prefix("hooks/")
+                .unwrap_or(&spec.event)
+                .to_owned(),
+            false,
+        ),
     };
     if hook.is_empty() || hook.contains('/') {
-        return Err(bad("an event is a hook name such as `install` or `actions/<name>`".into()));
+        return Err(bad(
+            "an event is a hook name such as `install` or `actions/<name>`".into(),
+        ));
     }
-    let mut ctx = HookCtx { hook: hook.clone(), action, ..Default::default() };
+    let mut ctx = HookCtx {
+        hook: hook.clone(),
+        action,
+        ..Default::default()
+    };
     let mut env: BTreeMap<String, String> = BTreeMap::new();
     let mut kind_of = None;
     let mut skip = None;
 
     if let Some((endpoint, kind)) = relation_kind(&hook).filter(|_| !action) {
-        let candidates: Vec<u32> = state.relations.iter().filter(|r| r.endpoint == endpoint).map(|r| r.id).collect();
+        let candidates: Vec<u32> = state
+            .relations
+            .iter()
+            .filter(|r| r.endpoint == endpoint)
+            .map(|r| r.id)
+            .collect();
         let id = match &spec.relation {
             Some(r) => {
                 let digits = r.rsplit(':').next().unwrap_or(r);
-                let id: u32 = digits.parse().map_err(|_| bad(format!("`{r}` is not a relation id")))?;
+                let id: u32 = digits
+                    .parse()
+                    .map_err(|_| bad(format!("`{r}` is not a relation id")))?;
                 if !candidates.contains(&id) {
-                    return Err(bad(format!("the state has no relation {id} on endpoint `{endpoint}`")));
+                    return Err(bad(format!(
+                        "the state has no relation {id} on endpoint `{endpoint}`"
+                    )));
                 }
                 id
             }
             None => match candidates.as_slice() {
                 [one] => *one,
-                [] => return Err(bad(format!("the state has no relation on endpoint `{endpoint}`; add it under `relations:`"))),
-                _ => return Err(bad(format!("endpoint `{endpoint}` has several relations; pick one with --relation"))),
+                [] => {
+                    return Err(bad(format!(
+                    "the state has no relation on endpoint `{endpoint}`; add it under `relations:`"
+                )))
+                }
+                _ => {
+                    return Err(bad(format!(
+                        "endpoint `{endpoint}` has several relations; pick one with --relation"
+                    )))
+                }
             },
         };
-        let is_peer = state.relation(id).is_some_and(|r| r.remote_app == state.app());
+        let is_peer = state
+            .relation(id)
+            .is_some_and(|r| r.remote_app == state.app());
         if is_peer && kind == RelationEventKind::Broken {
             return Err(bad("peer relations never get relation-broken".into()));
         }
@@ -137,14 +187,30 @@ pub fn prepare(state: &State, spec: &EventSpec, charm_dir: &Path, seq: u64) -> R
         };
         let remote_unit = match kind {
             RelationEventKind::Created | RelationEventKind::Broken => None,
-            RelationEventKind::Joined => match spec.remote_unit.clone().or_else(|| rel.remote_units.first().cloned()) {
+            RelationEventKind::Joined => match spec
+                .remote_unit
+                .clone()
+                .or_else(|| rel.remote_units.first().cloned())
+            {
                 Some(u) => Some(u),
-                None => return Err(bad("relation-joined needs a remote unit (--remote-unit)".into())),
+                None => {
+                    return Err(bad(
+                        "relation-joined needs a remote unit (--remote-unit)".into()
+                    ))
+                }
             },
             RelationEventKind::Changed => spec.remote_unit.clone(),
-            RelationEventKind::Departed => match spec.remote_unit.clone().or_else(|| spec.departing_unit.clone()) {
+            RelationEventKind::Departed => match spec
+                .remote_unit
+                .clone()
+                .or_else(|| spec.departing_unit.clone())
+            {
                 Some(u) => Some(u),
-                None => return Err(bad("relation-departed needs the departing unit (--remote-unit)".into())),
+                None => {
+                    return Err(bad(
+                        "relation-departed needs the departing unit (--remote-unit)".into(),
+                    ))
+                }
             },
         };
         if let Some(u) = &remote_unit {
@@ -163,34 +229,64 @@ pub fn prepare(state: &State, spec: &EventSpec, charm_dir: &Path, seq: u64) -> R
                 }
             }
             RelationEventKind::Departed => {
-                let departing = spec.departing_unit.clone().or_else(|| remote_unit.clone()).unwrap_or_default();
+                let departing = spec
+                    .departing_unit
+                    .clone()
+                    .or_else(|| remote_unit.clone())
+                    .unwrap_or_default();
                 rel.remote_units.retain(|u| *u != departing);
                 env.insert("JUJU_DEPARTING_UNIT".into(), departing);
             }
             _ => {}
         }
         env.insert("JUJU_RELATION".into(), rel.endpoint.clone());
-        env.insert("JUJU_RELATION_ID".into(), format!("{}:{}", rel.endpoint, rel.id));
+        env.insert(
+            "JUJU_RELATION_ID".into(),
+            format!("{}:{}", rel.endpoint, rel.id),
+        );
         env.insert("JUJU_REMOTE_APP".into(), rel.remote_app.clone());
-        env.insert("JUJU_REMOTE_UNIT".into(), remote_unit.clone().unwrap_or_default());
+        env.insert(
+            "JUJU_REMOTE_UNIT".into(),
+            remote_unit.clone().unwrap_or_default(),
+        );
         ctx.relation = Some(id);
         ctx.remote_app = Some(rel.remote_app.clone());
         ctx.remote_unit = remote_unit;
         kind_of = Some((id, kind));
     } else if spec.relation.is_some() || spec.remote_unit.is_some() {
-        return Err(bad("--relation and --remote-unit go with relation events only".into()));
+        return Err(bad(
+            "--relation and --remote-unit go with relation events only".into(),
+        ));
     }
 
     if hook == "leader-elected" && !state.leader {
-        skip = Some("leader-elected runs only on the leader: Juju skips it when the unit is not leader".into());
+        skip = Some(
+            "leader-elected runs only on the leader: Juju skips it when the unit is not leader"
+                .into(),
+        );
     }
 
     let unit_tag = state.unit.replace('/', "-");
     let charm_dir = charm_dir.to_string_lossy().into_owned();
-    let context_id = format!("{}-{}-{:032x}", state.unit, hook, seq.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let context_id = format!(
+        "{}-{}-{:032x}",
+        state.unit,
+        hook,
+        seq.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    );
     for (k, v) in [
-        ("JUJU_DISPATCH_PATH", if action { format!("actions/{hook}") } else { format!("hooks/{hook}") }),
-        ("JUJU_HOOK_NAME", if action { String::new() } else { hook.clone() }),
+        (
+            "JUJU_DISPATCH_PATH",
+            if action {
+                format!("actions/{hook}")
+            } else {
+                format!("hooks/{hook}")
+            },
+        ),
+        (
+            "JUJU_HOOK_NAME",
+            if action { String::new() } else { hook.clone() },
+        ),
         ("JUJU_CHARM_DIR", charm_dir.clone()),
         ("CHARM_DIR", charm_dir),
         ("JUJU_UNIT_NAME", state.unit.clone()),
@@ -223,14 +319,24 @@ pub fn prepare(state: &State, spec: &EventSpec, charm_dir: &Path, seq: u64) -> R
         env.insert("JUJU_ACTION_TAG".into(), format!("action-{seq}"));
     }
     env.insert("JUJU_AGENT_SOCKET_NETWORK".into(), "unix".into());
-    env.insert("JUJU_AGENT_SOCKET_ADDRESS".into(), format!("/var/lib/juju/agents/unit-{unit_tag}/agent.socket"));
+    env.insert(
+        "JUJU_AGENT_SOCKET_ADDRESS".into(),
+        format!("/var/lib/juju/agents/unit-{unit_tag}/agent.socket"),
+    );
     for (k, v) in &state.faults.env {
         match v {
             Some(v) => env.insert(k.clone(), v.clone()),
             None => env.remove(k),
         };
     }
-    Ok(Prepared { ctx, dispatch_path: env["JUJU_DISPATCH_PATH"].clone(), env, state, skip, relation_kind: kind_of })
+    Ok(Prepared {
+        ctx,
+        dispatch_path: env["JUJU_DISPATCH_PATH"].clone(),
+        env,
+        state,
+        skip,
+        relation_kind: kind_of,
+    })
 }
 
 /// One relation in the report: what the charm can write.
@@ -314,13 +420,22 @@ impl Prepared {
     }
 
     /// Ends the hook: commits (or not), applies the event's own effects, builds the report.
-    pub fn finish(&self, mut model: Model, exit_code: i32, started: Instant, stderr: String, peak_rss_kib: Option<u64>) -> Report {
+    pub fn finish(
+        &self,
+        mut model: Model,
+        exit_code: i32,
+        started: Instant,
+        stderr: String,
+        peak_rss_kib: Option<u64>,
+    ) -> Report {
         let wall_time_s = started.elapsed().as_secs_f64();
         let commit = model.finish(exit_code);
         let calls = model.calls().to_vec();
         let logs = model.logs().to_vec();
         let mut state = model.into_state();
-        if let (true, Some((id, RelationEventKind::Broken))) = (commit.committed, self.relation_kind) {
+        if let (true, Some((id, RelationEventKind::Broken))) =
+            (commit.committed, self.relation_kind)
+        {
             state.relations.retain(|r| r.id != id);
         }
         Report {
@@ -380,7 +495,13 @@ impl Report {
 
     /// The report for people: short and aligned, coloured when `colour`.
     pub fn human(&self, colour: bool) -> String {
-        let paint = |code: &str, s: &str| if colour { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_owned() };
+        let paint = |code: &str, s: &str| {
+            if colour {
+                format!("\x1b[{code}m{s}\x1b[0m")
+            } else {
+                s.to_owned()
+            }
+        };
         let mut out = String::new();
         let verdict = match (&self.skipped, self.ok()) {
             (Some(_), _) => paint("33", "skipped"),
@@ -405,7 +526,11 @@ impl Report {
         if !self.calls.is_empty() {
             out.push_str(&paint("1", "calls\n"));
             for c in &self.calls {
-                let stdin = c.stdin.as_ref().map(|s| format!("  <<< {}", crate::juju::context::truncate(s, 120))).unwrap_or_default();
+                let stdin = c
+                    .stdin
+                    .as_ref()
+                    .map(|s| format!("  <<< {}", crate::juju::context::truncate(s, 120)))
+                    .unwrap_or_default();
                 out.push_str(&format!("  {:<24}{}{}\n", c.tool, c.args.join(" "), stdin));
             }
         }
@@ -423,9 +548,20 @@ impl Report {
             }
         }
         let status = |s: &Option<StatusState>| {
-            s.as_ref().map_or("-".to_owned(), |s| if s.message.is_empty() { s.status.clone() } else { format!("{} ({})", s.status, s.message) })
+            s.as_ref().map_or("-".to_owned(), |s| {
+                if s.message.is_empty() {
+                    s.status.clone()
+                } else {
+                    format!("{} ({})", s.status, s.message)
+                }
+            })
         };
-        out.push_str(&format!("{}  unit {}  app {}", paint("1", "status"), status(&self.unit_status), status(&self.app_status)));
+        out.push_str(&format!(
+            "{}  unit {}  app {}",
+            paint("1", "status"),
+            status(&self.unit_status),
+            status(&self.app_status)
+        ));
         if let Some(v) = &self.app_version {
             out.push_str(&format!("  version {v}"));
         }
@@ -433,7 +569,11 @@ impl Report {
         if !self.logs.is_empty() {
             out.push_str(&paint("1", "logs\n"));
             for l in &self.logs {
-                out.push_str(&format!("  {:<8}{}\n", l.level, crate::juju::context::truncate(&l.message, 300)));
+                out.push_str(&format!(
+                    "  {:<8}{}\n",
+                    l.level,
+                    crate::juju::context::truncate(&l.message, 300)
+                ));
             }
         }
         if !self.stderr.trim().is_empty() {

@@ -20,24 +20,39 @@ pub struct SimRunner {
 impl SimRunner {
     /// A runner over `model`.
     pub fn new(model: Model) -> Self {
-        Self { model: Arc::new(Mutex::new(model)) }
+        Self {
+            model: Arc::new(Mutex::new(model)),
+        }
     }
 
     /// The model back, once every clone is gone (else a copy).
     pub fn into_model(self) -> Model {
         match Arc::try_unwrap(self.model) {
             Ok(m) => m.into_inner().unwrap_or_else(|p| p.into_inner()),
-            Err(shared) => shared.lock().map(|m| m.clone()).unwrap_or_else(|p| p.into_inner().clone()),
+            Err(shared) => shared
+                .lock()
+                .map(|m| m.clone())
+                .unwrap_or_else(|p| p.into_inner().clone()),
         }
     }
 }
 
 impl Runner for SimRunner {
-    fn run(&self, tool: &str, args: &[String], stdin: Option<&[u8]>) -> Result<ToolOutput, RunError> {
-        let poisoned = |_| RunError::Io { tool: tool.to_owned(), source: std::io::Error::other("simulator model poisoned") };
+    fn run(
+        &self,
+        tool: &str,
+        args: &[String],
+        stdin: Option<&[u8]>,
+    ) -> Result<ToolOutput, RunError> {
+        let poisoned = |_| RunError::Io {
+            tool: tool.to_owned(),
+            source: std::io::Error::other("simulator model poisoned"),
+        };
         let mut model = self.model.lock().map_err(poisoned)?;
         if model.tool_missing(tool) || !super::model::TOOLS.contains(&tool) {
-            return Err(RunError::Missing { tool: tool.to_owned() });
+            return Err(RunError::Missing {
+                tool: tool.to_owned(),
+            });
         }
         // Juju's client: the first call carries no stdin; if the tool wants it, the client
         // reads its own stdin to EOF (here: what the caller piped, or nothing) and repeats.
@@ -46,15 +61,28 @@ impl Runner for SimRunner {
             done => done,
         };
         match answer {
-            Answer::Done(r) => Ok(ToolOutput { code: r.code, stdout: r.stdout, stderr: r.stderr }),
-            Answer::NeedsStdin => Ok(ToolOutput { code: 1, stdout: Vec::new(), stderr: b"ERROR hook tool requires stdin\n".to_vec() }),
+            Answer::Done(r) => Ok(ToolOutput {
+                code: r.code,
+                stdout: r.stdout,
+                stderr: r.stderr,
+            }),
+            Answer::NeedsStdin => Ok(ToolOutput {
+                code: 1,
+                stdout: Vec::new(),
+                stderr: b"ERROR hook tool requires stdin\n".to_vec(),
+            }),
         }
     }
 }
 
 /// Runs `charm` in-process for one event: it gets the hook's environment and a runner, and
 /// returns the exit code, as a charm's `main` would.
-pub fn run_in_process<F>(state: &State, spec: &EventSpec, charm_dir: &Path, charm: F) -> Result<Report, SimError>
+pub fn run_in_process<F>(
+    state: &State,
+    spec: &EventSpec,
+    charm_dir: &Path,
+    charm: F,
+) -> Result<Report, SimError>
 where
     F: FnOnce(&HashMap<String, String>, SimRunner) -> i32,
 {

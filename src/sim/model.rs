@@ -64,10 +64,18 @@ pub struct Response {
 
 impl Response {
     fn ok(stdout: impl Into<Vec<u8>>) -> Self {
-        Self { code: 0, stdout: stdout.into(), stderr: Vec::new() }
+        Self {
+            code: 0,
+            stdout: stdout.into(),
+            stderr: Vec::new(),
+        }
     }
     fn err(code: i32, message: impl std::fmt::Display) -> Self {
-        Self { code, stdout: Vec::new(), stderr: format!("ERROR {message}\n").into_bytes() }
+        Self {
+            code,
+            stdout: Vec::new(),
+            stderr: format!("ERROR {message}\n").into_bytes(),
+        }
     }
 }
 
@@ -140,7 +148,11 @@ const APP: Flag = Flag("app", &["--app"], false);
 impl Model {
     /// A model for one hook over `state`.
     pub fn new(state: State, ctx: HookCtx) -> Self {
-        let pending = state.relations.iter().map(|r| (r.id, (r.local_app.clone(), r.local_unit.clone()))).collect();
+        let pending = state
+            .relations
+            .iter()
+            .map(|r| (r.id, (r.local_app.clone(), r.local_unit.clone())))
+            .collect();
         Self {
             pending_ports: state.opened_ports.clone(),
             leader_now: state.leader,
@@ -190,7 +202,11 @@ impl Model {
             .fail_tool
             .iter()
             .find(|f| f.tool == tool && f.call.is_none_or(|c| c == count))
-            .map(|f| Response { code: f.exit_code, stdout: Vec::new(), stderr: f.stderr.clone().into_bytes() });
+            .map(|f| Response {
+                code: f.exit_code,
+                stdout: Vec::new(),
+                stderr: f.stderr.clone().into_bytes(),
+            });
         let response = match injected {
             Some(r) => r,
             None => match self.dispatch(tool, args, stdin) {
@@ -224,7 +240,10 @@ impl Model {
     /// Ends the hook: commits staged changes if `exit_code` is 0 and Juju's commit-time
     /// checks pass. Relations that vanished are gone either way.
     pub fn finish(&mut self, exit_code: i32) -> Commit {
-        let mut commit = Commit { committed: exit_code == 0, failure: None };
+        let mut commit = Commit {
+            committed: exit_code == 0,
+            failure: None,
+        };
         if exit_code == 0 && self.app_written && !self.leader_now {
             commit = Commit {
                 committed: false,
@@ -294,19 +313,27 @@ impl Model {
                 None => (a.as_str(), None),
             };
             let Some(flag) = spec.iter().find(|f| f.1.contains(&name)) else {
-                return Err(Response::err(2, format!("flag provided but not defined: {name}")));
+                return Err(Response::err(
+                    2,
+                    format!("flag provided but not defined: {name}"),
+                ));
             };
             let value = if flag.2 {
                 match inline.or_else(|| it.next().cloned()) {
                     Some(v) => v,
-                    None => return Err(Response::err(2, format!("flag needs an argument: {name}"))),
+                    None => {
+                        return Err(Response::err(2, format!("flag needs an argument: {name}")))
+                    }
                 }
             } else {
                 match inline.as_deref() {
                     None | Some("true" | "True" | "1") => "true".to_owned(),
                     Some("false" | "False" | "0") => "false".to_owned(),
                     Some(v) => {
-                        return Err(Response::err(2, format!("invalid value {v:?} for flag {name}: parse error")));
+                        return Err(Response::err(
+                            2,
+                            format!("invalid value {v:?} for flag {name}: parse error"),
+                        ));
                     }
                 }
             };
@@ -314,7 +341,10 @@ impl Model {
         }
         if let Some(f) = flags.get("format") {
             if !matches!(f.as_str(), "smart" | "json" | "yaml") {
-                return Err(Response::err(2, format!("invalid value {f:?} for option --format: unknown format {f:?}")));
+                return Err(Response::err(
+                    2,
+                    format!("invalid value {f:?} for option --format: unknown format {f:?}"),
+                ));
             }
         }
         Ok((flags, pos))
@@ -333,9 +363,11 @@ impl Model {
                 Value::String(s) if s.is_empty() => String::new(),
                 Value::String(s) => format!("{s}\n"),
                 Value::Bool(b) => if *b { "True\n" } else { "False\n" }.to_owned(),
-                Value::Array(a) if a.iter().all(Value::is_string) => {
-                    a.iter().filter_map(Value::as_str).map(|s| format!("{s}\n")).collect()
-                }
+                Value::Array(a) if a.iter().all(Value::is_string) => a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(|s| format!("{s}\n"))
+                    .collect(),
                 v => serde_yaml::to_string(v).unwrap_or_default(),
             },
         };
@@ -350,15 +382,21 @@ impl Model {
     /// Resolves `-r`, or the hook's relation. Errors are Juju's.
     fn relation_arg(&self, flags: &Flags) -> Result<u32, Response> {
         let Some(raw) = flags.get("relation") else {
-            return self.ctx.relation.ok_or_else(|| Response::err(2, "no relation id specified"));
+            return self
+                .ctx
+                .relation
+                .ok_or_else(|| Response::err(2, "no relation id specified"));
         };
-        let invalid = |why: &str| Response::err(2, format!("invalid value {raw:?} for option -r: {why}"));
+        let invalid =
+            |why: &str| Response::err(2, format!("invalid value {raw:?} for option -r: {why}"));
         let (endpoint, digits) = match raw.rsplit_once(':') {
             Some((e, d)) => (Some(e), d),
             None => (None, raw.as_str()),
         };
         let id: u32 = digits.parse().map_err(|_| invalid("invalid relation id"))?;
-        let Some(rel) = self.state.relation(id) else { return Err(invalid("relation not found")) };
+        let Some(rel) = self.state.relation(id) else {
+            return Err(invalid("relation not found"));
+        };
         if let Some(endpoint) = endpoint {
             if self.state.settings.check_relation_endpoint && endpoint != rel.endpoint {
                 return Err(invalid(&format!(
@@ -372,7 +410,9 @@ impl Model {
     }
 
     fn is_peer(&self, id: u32) -> bool {
-        self.state.relation(id).is_some_and(|r| r.remote_app == self.state.app())
+        self.state
+            .relation(id)
+            .is_some_and(|r| r.remote_app == self.state.app())
     }
 
     // ---- relation tools ---------------------------------------------------------------------
@@ -395,7 +435,10 @@ impl Model {
             Some(t) if app => t.split_once('/').map_or(t.clone(), |(a, _)| a.to_owned()),
             Some(t) => {
                 if !t.contains('/') {
-                    return Response::err(2, format!("expected unit name, got application name {t:?}"));
+                    return Response::err(
+                        2,
+                        format!("expected unit name, got application name {t:?}"),
+                    );
                 }
                 if t.parse::<UnitName>().is_err() {
                     return Response::err(2, format!("invalid unit name {t:?}"));
@@ -423,7 +466,9 @@ impl Model {
             Err(e) => return e,
         };
         let value = match key {
-            Some(k) => bag.get(&k).map_or(Value::Null, |v| Value::String(v.clone())),
+            Some(k) => bag
+                .get(&k)
+                .map_or(Value::Null, |v| Value::String(v.clone())),
             None => json!(bag),
         };
         Self::render(&flags, &value)
@@ -442,7 +487,11 @@ impl Model {
             }
             if target == self.state.app() {
                 // Peer relation: the leader sees its own writes; others the committed bag.
-                return Ok(if self.leader_now { pending_app.clone() } else { rel.local_app.clone() });
+                return Ok(if self.leader_now {
+                    pending_app.clone()
+                } else {
+                    rel.local_app.clone()
+                });
             }
             if target == rel.remote_app {
                 return Ok(rel.remote_app_data.clone());
@@ -452,11 +501,16 @@ impl Model {
         if target == self.state.unit {
             return Ok(pending_unit.clone());
         }
-        let known = rel.remote_units.iter().any(|u| u == target) || rel.remote_units_data.contains_key(target);
+        let known = rel.remote_units.iter().any(|u| u == target)
+            || rel.remote_units_data.contains_key(target);
         if !known {
             return Err(denied());
         }
-        Ok(rel.remote_units_data.get(target).cloned().unwrap_or_default())
+        Ok(rel
+            .remote_units_data
+            .get(target)
+            .cloned()
+            .unwrap_or_default())
     }
 
     fn relation_set(&mut self, args: &[String], stdin: Option<&[u8]>) -> Option<Response> {
@@ -478,7 +532,9 @@ impl Model {
                 } else {
                     match std::fs::read(path) {
                         Ok(b) => b,
-                        Err(e) => return Some(Response::err(1, format!("cannot read {path:?}: {e}"))),
+                        Err(e) => {
+                            return Some(Response::err(1, format!("cannot read {path:?}: {e}")))
+                        }
                     }
                 };
                 match parse_settings_file(&bytes) {
@@ -490,10 +546,16 @@ impl Model {
         let mut seen = BTreeSet::new();
         for p in &pos {
             let Some((k, v)) = p.split_once('=').filter(|(k, _)| !k.is_empty()) else {
-                return Some(Response::err(2, format!("expected \"key=value\", got {p:?}")));
+                return Some(Response::err(
+                    2,
+                    format!("expected \"key=value\", got {p:?}"),
+                ));
             };
             if !seen.insert(k.to_owned()) {
-                return Some(Response::err(2, format!("key {k:?} specified more than once")));
+                return Some(Response::err(
+                    2,
+                    format!("key {k:?} specified more than once"),
+                ));
             }
             changes.push((k.to_owned(), v.to_owned()));
         }
@@ -502,10 +564,16 @@ impl Model {
             return Some(Response::err(1, "cannot write relation settings"));
         }
         if self.vanished.contains(&id) {
-            return Some(Response::err(2, format!("invalid value \"{id}\" for option -r: relation not found")));
+            return Some(Response::err(
+                2,
+                format!("invalid value \"{id}\" for option -r: relation not found"),
+            ));
         }
         let Some((pending_app, pending_unit)) = self.pending.get_mut(&id) else {
-            return Some(Response::err(1, "cannot read relation settings: relation not found"));
+            return Some(Response::err(
+                1,
+                "cannot read relation settings: relation not found",
+            ));
         };
         let bag = if app { pending_app } else { pending_unit };
         for (k, v) in changes {
@@ -545,7 +613,9 @@ impl Model {
             .relations
             .iter()
             .filter(|r| r.endpoint == endpoint && !self.vanished.contains(&r.id))
-            .filter(|r| !(self.ctx.hook.ends_with("-relation-broken") && self.ctx.relation == Some(r.id)))
+            .filter(|r| {
+                !(self.ctx.hook.ends_with("-relation-broken") && self.ctx.relation == Some(r.id))
+            })
             .map(|r| format!("{}:{}", r.endpoint, r.id))
             .collect();
         ids.sort();
@@ -567,7 +637,9 @@ impl Model {
         if self.vanished.contains(&id) {
             return Response::err(1, "permission denied");
         }
-        let Some(rel) = self.state.relation(id) else { return Response::err(1, "permission denied") };
+        let Some(rel) = self.state.relation(id) else {
+            return Response::err(1, "permission denied");
+        };
         if flags.get("app").is_some_and(|v| v == "true") {
             return Self::render(&flags, &json!(rel.remote_app));
         }
@@ -604,9 +676,10 @@ impl Model {
             return Self::extra(&pos[1..]);
         }
         match pos.first() {
-            Some(k) if flags.get("all").is_some_and(|v| v == "true") => {
-                Response::err(2, format!("cannot use argument --all together with key {k:?}"))
-            }
+            Some(k) if flags.get("all").is_some_and(|v| v == "true") => Response::err(
+                2,
+                format!("cannot use argument --all together with key {k:?}"),
+            ),
             Some(k) => Self::render(&flags, self.state.config.get(k).unwrap_or(&Value::Null)),
             None => Self::render(&flags, &json!(self.state.config)),
         }
@@ -623,7 +696,10 @@ impl Model {
             [s, m] => (s.clone(), m.clone()),
             _ => return Response::err(2, "invalid args, require <status> [message]"),
         };
-        if !matches!(status.as_str(), "maintenance" | "blocked" | "waiting" | "active") {
+        if !matches!(
+            status.as_str(),
+            "maintenance" | "blocked" | "waiting" | "active"
+        ) {
             return Response::err(2, format!("invalid status {status:?}, expected one of [maintenance blocked waiting active]"));
         }
         let new = Some(StatusState { status, message });
@@ -648,7 +724,10 @@ impl Model {
         if !pos.is_empty() {
             return Self::extra(&pos);
         }
-        let unknown = StatusState { status: "unknown".into(), message: String::new() };
+        let unknown = StatusState {
+            status: "unknown".into(),
+            message: String::new(),
+        };
         let shape = |s: &StatusState| {
             if flags.get("include-data").is_some_and(|v| v == "true") {
                 json!({"message": s.message, "status": s.status, "status-data": {}})
@@ -660,13 +739,24 @@ impl Model {
             if !self.leader_now {
                 return Response::err(1, "finding application status: this unit is not the leader");
             }
-            let app = self.state.app_status.clone().unwrap_or_else(|| unknown.clone());
-            let unit = self.state.unit_status.clone().unwrap_or_else(|| unknown.clone());
+            let app = self
+                .state
+                .app_status
+                .clone()
+                .unwrap_or_else(|| unknown.clone());
+            let unit = self
+                .state
+                .unit_status
+                .clone()
+                .unwrap_or_else(|| unknown.clone());
             let mut inner = shape(&app);
             inner["units"] = json!({ self.state.unit.clone(): shape(&unit) });
             return Self::render(&flags, &json!({"application-status": inner}));
         }
-        Self::render(&flags, &shape(self.state.unit_status.as_ref().unwrap_or(&unknown)))
+        Self::render(
+            &flags,
+            &shape(self.state.unit_status.as_ref().unwrap_or(&unknown)),
+        )
     }
 
     fn juju_log(&mut self, args: &[String]) -> Response {
@@ -679,11 +769,18 @@ impl Model {
         if pos.is_empty() {
             return Response::err(2, "no message specified");
         }
-        let mut level = if flags.get("debug").is_some_and(|v| v == "true") { "DEBUG".to_owned() } else { "INFO".to_owned() };
+        let mut level = if flags.get("debug").is_some_and(|v| v == "true") {
+            "DEBUG".to_owned()
+        } else {
+            "INFO".to_owned()
+        };
         let mut stderr = Vec::new();
         if let Some(l) = flags.get("level") {
             let upper = l.to_ascii_uppercase();
-            if matches!(upper.as_str(), "TRACE" | "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL") {
+            if matches!(
+                upper.as_str(),
+                "TRACE" | "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL"
+            ) {
                 level = upper;
             } else {
                 stderr = format!("WARNING invalid log level {l:?}; using INFO\n").into_bytes();
@@ -694,7 +791,11 @@ impl Model {
             message = format!("{}:{}: {message}", id.endpoint, id.id);
         }
         self.logs.push(LogLine { level, message });
-        Response { code: 0, stdout: Vec::new(), stderr }
+        Response {
+            code: 0,
+            stdout: Vec::new(),
+            stderr,
+        }
     }
 
     fn application_version_set(&mut self, args: &[String]) -> Response {
@@ -716,11 +817,16 @@ impl Model {
         const BIND: Flag = Flag("bind-address", &["--bind-address"], false);
         const INGRESS: Flag = Flag("ingress-address", &["--ingress-address"], false);
         const EGRESS: Flag = Flag("egress-subnets", &["--egress-subnets"], false);
-        let (flags, pos) = match Self::parse(args, &[&FORMAT, &OUTPUT, &RELATION, &BIND, &INGRESS, &EGRESS]) {
+        let (flags, pos) = match Self::parse(
+            args,
+            &[&FORMAT, &OUTPUT, &RELATION, &BIND, &INGRESS, &EGRESS],
+        ) {
             Ok(p) => p,
             Err(e) => return e,
         };
-        let Some(binding) = pos.first() else { return Response::err(2, "no arguments specified") };
+        let Some(binding) = pos.first() else {
+            return Response::err(2, "no arguments specified");
+        };
         if pos.len() > 1 {
             return Self::extra(&pos[1..]);
         }
@@ -729,12 +835,21 @@ impl Model {
                 return e;
             }
         }
-        let known = self.state.relations.iter().any(|r| &r.endpoint == binding) || binding == "juju-info";
+        let known =
+            self.state.relations.iter().any(|r| &r.endpoint == binding) || binding == "juju-info";
         if !known && !self.state.relations.is_empty() && binding.is_empty() {
-            return Response::err(1, format!("no network config found for binding {binding:?}"));
+            return Response::err(
+                1,
+                format!("no network config found for binding {binding:?}"),
+            );
         }
         // A deterministic pod address derived from the unit number.
-        let n = self.state.unit.rsplit_once('/').and_then(|(_, n)| n.parse::<u32>().ok()).unwrap_or(0);
+        let n = self
+            .state
+            .unit
+            .rsplit_once('/')
+            .and_then(|(_, n)| n.parse::<u32>().ok())
+            .unwrap_or(0);
         let addr = format!("10.1.{}.{}", n / 250, n % 250 + 2);
         let selected: Vec<(&str, Value)> = [
             ("bind-address", json!(addr)),
@@ -751,7 +866,12 @@ impl Model {
                 "ingress-addresses": [addr],
             }),
             1 => selected[0].1.clone(),
-            _ => Value::Object(selected.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
+            _ => Value::Object(
+                selected
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect(),
+            ),
         };
         Self::render(&flags, &value)
     }
@@ -762,7 +882,9 @@ impl Model {
             Ok(p) => p,
             Err(e) => return e,
         };
-        let Some(spec) = pos.first() else { return Response::err(2, "no port or range specified") };
+        let Some(spec) = pos.first() else {
+            return Response::err(2, "no port or range specified");
+        };
         if pos.len() > 1 {
             return Self::extra(&pos[1..]);
         }
@@ -771,7 +893,10 @@ impl Model {
             spec
         } else {
             let (range, proto) = spec.split_once('/').unwrap_or((spec.as_str(), "tcp"));
-            let valid_range = range.split('-').all(|p| p.parse::<u16>().is_ok_and(|n| n > 0)) && range.split('-').count() <= 2;
+            let valid_range = range
+                .split('-')
+                .all(|p| p.parse::<u16>().is_ok_and(|n| n > 0))
+                && range.split('-').count() <= 2;
             if !valid_range || !matches!(proto, "tcp" | "udp") {
                 return Response::err(2, format!("invalid port {spec:?}"));
             }
@@ -798,8 +923,18 @@ impl Model {
         }
         // Committed ports only: this hook's pending changes are not shown.
         let with_ep = flags.get("endpoints").is_some_and(|v| v == "true");
-        let ports: Vec<String> =
-            self.state.opened_ports.iter().map(|p| if with_ep { format!("{p} (*)") } else { p.clone() }).collect();
+        let ports: Vec<String> = self
+            .state
+            .opened_ports
+            .iter()
+            .map(|p| {
+                if with_ep {
+                    format!("{p} (*)")
+                } else {
+                    p.clone()
+                }
+            })
+            .collect();
         Self::render(&flags, &json!(ports))
     }
 
@@ -807,7 +942,11 @@ impl Model {
         if !self.ctx.action {
             return Response::err(1, "not running an action");
         }
-        let spec: &[&Flag] = if tool == "action-get" { &[&FORMAT, &OUTPUT] } else { &[] };
+        let spec: &[&Flag] = if tool == "action-get" {
+            &[&FORMAT, &OUTPUT]
+        } else {
+            &[]
+        };
         let (flags, pos) = match Self::parse(args, spec) {
             Ok(p) => p,
             Err(e) => return e,
@@ -817,25 +956,37 @@ impl Model {
                 let params = json!(self.state.action_params);
                 let value = match pos.first() {
                     None => params,
-                    Some(key) => key.split('.').try_fold(&params, |v, k| v.get(k)).cloned().unwrap_or(Value::Null),
+                    Some(key) => key
+                        .split('.')
+                        .try_fold(&params, |v, k| v.get(k))
+                        .cloned()
+                        .unwrap_or(Value::Null),
                 };
                 Self::render(&flags, &value)
             }
             "action-set" => {
                 for p in &pos {
                     let Some((k, v)) = p.split_once('=') else {
-                        return Response::err(2, format!("argument {p:?} must be of the form key...=value"));
+                        return Response::err(
+                            2,
+                            format!("argument {p:?} must be of the form key...=value"),
+                        );
                     };
                     let valid = k.split('.').all(|seg| {
                         !seg.is_empty()
-                            && seg.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                            && seg
+                                .bytes()
+                                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
                             && !seg.starts_with('-')
                             && !seg.ends_with('-')
                     });
                     if !valid {
                         return Response::err(2, format!("key {k:?} must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods"));
                     }
-                    if matches!(k, "stdout" | "stdout-encoding" | "stderr" | "stderr-encoding") {
+                    if matches!(
+                        k,
+                        "stdout" | "stdout-encoding" | "stderr" | "stderr-encoding"
+                    ) {
                         return Response::err(2, format!("cannot set reserved action key {k:?}"));
                     }
                     self.action_results.insert(k.to_owned(), v.to_owned());
@@ -854,7 +1005,10 @@ impl Model {
                 if pos.is_empty() {
                     return Response::err(2, "no message specified");
                 }
-                self.logs.push(LogLine { level: "ACTION".into(), message: pos.join(" ") });
+                self.logs.push(LogLine {
+                    level: "ACTION".into(),
+                    message: pos.join(" "),
+                });
                 Response::ok(Vec::new())
             }
         }
@@ -863,7 +1017,8 @@ impl Model {
 
 /// Parses a `relation-set --file` document: a YAML mapping whose scalars become their text.
 fn parse_settings_file(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
-    let doc: serde_yaml::Value = serde_yaml::from_slice(bytes).map_err(|e| format!("cannot parse settings file: {e}"))?;
+    let doc: serde_yaml::Value =
+        serde_yaml::from_slice(bytes).map_err(|e| format!("cannot parse settings file: {e}"))?;
     let map = match doc {
         serde_yaml::Value::Null => return Ok(Vec::new()),
         serde_yaml::Value::Mapping(m) => m,
@@ -921,19 +1076,56 @@ relations:
     #[test]
     fn relation_ids_sorted_as_strings() {
         let mut m = Model::new(state(TWO), HookCtx::default());
-        assert_eq!(out(&run(&mut m, "relation-ids", &["tempo-api", "--format=json"], None)), "[\"tempo-api:10\",\"tempo-api:3\"]\n");
-        assert_eq!(out(&run(&mut m, "relation-ids", &["nothing", "--format=json"], None)), "[]\n");
-        assert_eq!(err(&run(&mut m, "relation-ids", &[], None)), (2, "ERROR no endpoint name specified\n".into()));
+        assert_eq!(
+            out(&run(
+                &mut m,
+                "relation-ids",
+                &["tempo-api", "--format=json"],
+                None
+            )),
+            "[\"tempo-api:10\",\"tempo-api:3\"]\n"
+        );
+        assert_eq!(
+            out(&run(
+                &mut m,
+                "relation-ids",
+                &["nothing", "--format=json"],
+                None
+            )),
+            "[]\n"
+        );
+        assert_eq!(
+            err(&run(&mut m, "relation-ids", &[], None)),
+            (2, "ERROR no endpoint name specified\n".into())
+        );
     }
 
     #[test]
     fn relation_set_merges_deletes_and_reads_back_before_commit() {
         let mut m = Model::new(state(TWO), HookCtx::default());
-        out(&run(&mut m, "relation-set", &["-r", "tempo-api:3", "--app", "--file", "-"], Some(r#"{"x": "1", "y": "2"}"#)));
-        out(&run(&mut m, "relation-set", &["-r", "tempo-api:3", "--app", "y=", "z=3"], None));
-        let got = out(&run(&mut m, "relation-get", &["--format=json", "-r", "tempo-api:3", "--app", "-", "tempo"], None));
+        out(&run(
+            &mut m,
+            "relation-set",
+            &["-r", "tempo-api:3", "--app", "--file", "-"],
+            Some(r#"{"x": "1", "y": "2"}"#),
+        ));
+        out(&run(
+            &mut m,
+            "relation-set",
+            &["-r", "tempo-api:3", "--app", "y=", "z=3"],
+            None,
+        ));
+        let got = out(&run(
+            &mut m,
+            "relation-get",
+            &["--format=json", "-r", "tempo-api:3", "--app", "-", "tempo"],
+            None,
+        ));
         assert_eq!(got, "{\"x\":\"1\",\"z\":\"3\"}\n");
-        assert!(m.state().relation(3).unwrap().local_app.is_empty(), "not committed yet");
+        assert!(
+            m.state().relation(3).unwrap().local_app.is_empty(),
+            "not committed yet"
+        );
         assert!(m.finish(0).committed);
         assert_eq!(m.state().relation(3).unwrap().local_app.len(), 2);
     }
@@ -941,9 +1133,24 @@ relations:
     #[test]
     fn failed_hook_discards_relation_data_but_keeps_status() {
         let mut m = Model::new(state(TWO), HookCtx::default());
-        out(&run(&mut m, "relation-set", &["-r", "tempo-api:3", "--app", "k=v"], None));
-        out(&run(&mut m, "status-set", &["--application=False", "blocked", "--", "why"], None));
-        out(&run(&mut m, "application-version-set", &["--", "2.7"], None));
+        out(&run(
+            &mut m,
+            "relation-set",
+            &["-r", "tempo-api:3", "--app", "k=v"],
+            None,
+        ));
+        out(&run(
+            &mut m,
+            "status-set",
+            &["--application=False", "blocked", "--", "why"],
+            None,
+        ));
+        out(&run(
+            &mut m,
+            "application-version-set",
+            &["--", "2.7"],
+            None,
+        ));
         assert!(!m.finish(1).committed);
         let s = m.into_state();
         assert!(s.relation(3).unwrap().local_app.is_empty());
@@ -956,22 +1163,87 @@ relations:
         let mut s = state(TWO);
         s.leader = false;
         let mut m = Model::new(s, HookCtx::default());
-        assert_eq!(err(&run(&mut m, "relation-set", &["-r", "tempo-api:3", "--app", "k=v"], None)), (1, "ERROR cannot write relation settings\n".into()));
-        assert_eq!(err(&run(&mut m, "relation-get", &["-r", "tempo-api:3", "--app", "-", "tempo"], None)).0, 1);
+        assert_eq!(
+            err(&run(
+                &mut m,
+                "relation-set",
+                &["-r", "tempo-api:3", "--app", "k=v"],
+                None
+            )),
+            (1, "ERROR cannot write relation settings\n".into())
+        );
+        assert_eq!(
+            err(&run(
+                &mut m,
+                "relation-get",
+                &["-r", "tempo-api:3", "--app", "-", "tempo"],
+                None
+            ))
+            .0,
+            1
+        );
         // ...except on a peer relation, where followers read the committed bag.
-        assert_eq!(out(&run(&mut m, "relation-get", &["--format=json", "-r", "peers:1", "--app", "-", "tempo"], None)), "{\"p\":\"q\"}\n");
-        assert_eq!(err(&run(&mut m, "status-set", &["--application", "active"], None)), (1, "ERROR this unit is not the leader\n".into()));
-        out(&run(&mut m, "relation-set", &["-r", "tempo-api:3", "k=v"], None));
+        assert_eq!(
+            out(&run(
+                &mut m,
+                "relation-get",
+                &["--format=json", "-r", "peers:1", "--app", "-", "tempo"],
+                None
+            )),
+            "{\"p\":\"q\"}\n"
+        );
+        assert_eq!(
+            err(&run(
+                &mut m,
+                "status-set",
+                &["--application", "active"],
+                None
+            )),
+            (1, "ERROR this unit is not the leader\n".into())
+        );
+        out(&run(
+            &mut m,
+            "relation-set",
+            &["-r", "tempo-api:3", "k=v"],
+            None,
+        ));
     }
 
     #[test]
     fn relation_references_are_checked() {
         let mut m = Model::new(state(TWO), HookCtx::default());
-        let (code, e) = err(&run(&mut m, "relation-get", &["-r", "tempo-api:99", "-", "tempo/0"], None));
-        assert_eq!((code, e.as_str()), (2, "ERROR invalid value \"tempo-api:99\" for option -r: relation not found\n"));
-        let (code, e) = err(&run(&mut m, "relation-get", &["-r", "x", "-", "tempo/0"], None));
-        assert_eq!((code, e.as_str()), (2, "ERROR invalid value \"x\" for option -r: invalid relation id\n"));
-        let (code, e) = err(&run(&mut m, "relation-get", &["-r", "peers:3", "-", "tempo/0"], None));
+        let (code, e) = err(&run(
+            &mut m,
+            "relation-get",
+            &["-r", "tempo-api:99", "-", "tempo/0"],
+            None,
+        ));
+        assert_eq!(
+            (code, e.as_str()),
+            (
+                2,
+                "ERROR invalid value \"tempo-api:99\" for option -r: relation not found\n"
+            )
+        );
+        let (code, e) = err(&run(
+            &mut m,
+            "relation-get",
+            &["-r", "x", "-", "tempo/0"],
+            None,
+        ));
+        assert_eq!(
+            (code, e.as_str()),
+            (
+                2,
+                "ERROR invalid value \"x\" for option -r: invalid relation id\n"
+            )
+        );
+        let (code, e) = err(&run(
+            &mut m,
+            "relation-get",
+            &["-r", "peers:3", "-", "tempo/0"],
+            None,
+        ));
         assert_eq!(code, 2);
         assert!(e.contains("real Juju 3.6 would accept it"), "{e}");
         let (code, _) = err(&run(&mut m, "relation-get", &["-", "tempo/0"], None));
@@ -979,35 +1251,121 @@ relations:
         let mut s = state(TWO);
         s.settings.check_relation_endpoint = false;
         let mut m = Model::new(s, HookCtx::default());
-        out(&run(&mut m, "relation-get", &["-r", "peers:3", "-", "tempo/0"], None));
+        out(&run(
+            &mut m,
+            "relation-get",
+            &["-r", "peers:3", "-", "tempo/0"],
+            None,
+        ));
     }
 
     #[test]
     fn relation_get_targets() {
-        let ctx = HookCtx { relation: Some(3), remote_unit: Some("grafana/0".into()), remote_app: Some("grafana".into()), ..Default::default() };
+        let ctx = HookCtx {
+            relation: Some(3),
+            remote_unit: Some("grafana/0".into()),
+            remote_app: Some("grafana".into()),
+            ..Default::default()
+        };
         let mut m = Model::new(state(TWO), ctx);
-        assert_eq!(out(&run(&mut m, "relation-get", &["--format=json"], None)), "{\"u\":\"v\"}\n");
-        assert_eq!(out(&run(&mut m, "relation-get", &["--format=json", "--app"], None)), "{\"a\":\"b\"}\n");
-        assert_eq!(out(&run(&mut m, "relation-get", &["--format=json", "u"], None)), "\"v\"\n");
-        assert_eq!(out(&run(&mut m, "relation-get", &["--format=json", "missing"], None)), "null\n");
-        assert_eq!(out(&run(&mut m, "relation-get", &["u"], None)), "v\n", "smart format prints the raw string");
-        assert_eq!(err(&run(&mut m, "relation-get", &["-", "grafana"], None)).1, "ERROR expected unit name, got application name \"grafana\"\n");
-        assert_eq!(err(&run(&mut m, "relation-get", &["-", "grafana/7"], None)), (1, "ERROR permission denied\n".into()));
-        assert_eq!(err(&run(&mut m, "relation-get", &["--app", "-", "other"], None)), (1, "ERROR permission denied\n".into()));
+        assert_eq!(
+            out(&run(&mut m, "relation-get", &["--format=json"], None)),
+            "{\"u\":\"v\"}\n"
+        );
+        assert_eq!(
+            out(&run(
+                &mut m,
+                "relation-get",
+                &["--format=json", "--app"],
+                None
+            )),
+            "{\"a\":\"b\"}\n"
+        );
+        assert_eq!(
+            out(&run(&mut m, "relation-get", &["--format=json", "u"], None)),
+            "\"v\"\n"
+        );
+        assert_eq!(
+            out(&run(
+                &mut m,
+                "relation-get",
+                &["--format=json", "missing"],
+                None
+            )),
+            "null\n"
+        );
+        assert_eq!(
+            out(&run(&mut m, "relation-get", &["u"], None)),
+            "v\n",
+            "smart format prints the raw string"
+        );
+        assert_eq!(
+            err(&run(&mut m, "relation-get", &["-", "grafana"], None)).1,
+            "ERROR expected unit name, got application name \"grafana\"\n"
+        );
+        assert_eq!(
+            err(&run(&mut m, "relation-get", &["-", "grafana/7"], None)),
+            (1, "ERROR permission denied\n".into())
+        );
+        assert_eq!(
+            err(&run(&mut m, "relation-get", &["--app", "-", "other"], None)),
+            (1, "ERROR permission denied\n".into())
+        );
     }
 
     #[test]
     fn relation_set_file_from_stdin_is_lazy() {
         let mut m = Model::new(state(TWO), HookCtx::default());
-        let args: Vec<String> = ["-r", "tempo-api:3", "--file", "-"].iter().map(|s| s.to_string()).collect();
+        let args: Vec<String> = ["-r", "tempo-api:3", "--file", "-"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert_eq!(m.call("relation-set", &args, None), Answer::NeedsStdin);
-        assert!(m.calls().is_empty(), "the first, stdin-less attempt is not a call");
-        assert!(matches!(m.call("relation-set", &args, Some(b"a: 1\nb: true\n")), Answer::Done(Response { code: 0, .. })));
-        let got = out(&run(&mut m, "relation-get", &["--format=json", "-r", "tempo-api:3", "-", "tempo/0"], None));
+        assert!(
+            m.calls().is_empty(),
+            "the first, stdin-less attempt is not a call"
+        );
+        assert!(matches!(
+            m.call("relation-set", &args, Some(b"a: 1\nb: true\n")),
+            Answer::Done(Response { code: 0, .. })
+        ));
+        let got = out(&run(
+            &mut m,
+            "relation-get",
+            &["--format=json", "-r", "tempo-api:3", "-", "tempo/0"],
+            None,
+        ));
         assert_eq!(got, "{\"a\":\"1\",\"b\":\"true\"}\n");
-        assert_eq!(err(&run(&mut m, "relation-set", &["-r", "tempo-api:3", "--file", "-"], Some("[1, 2]"))).0, 1);
-        assert_eq!(err(&run(&mut m, "relation-set", &["-r", "tempo-api:3", "nokey"], None)).0, 2);
-        assert_eq!(err(&run(&mut m, "relation-set", &["-r", "tempo-api:3", "a=1", "a=2"], None)).1, "ERROR key \"a\" specified more than once\n");
+        assert_eq!(
+            err(&run(
+                &mut m,
+                "relation-set",
+                &["-r", "tempo-api:3", "--file", "-"],
+                Some("[1, 2]")
+            ))
+            .0,
+            1
+        );
+        assert_eq!(
+            err(&run(
+                &mut m,
+                "relation-set",
+                &["-r", "tempo-api:3", "nokey"],
+                None
+            ))
+            .0,
+            2
+        );
+        assert_eq!(
+            err(&run(
+                &mut m,
+                "relation-set",
+                &["-r", "tempo-api:3", "a=1", "a=2"],
+                None
+            ))
+            .1,
+            "ERROR key \"a\" specified more than once\n"
+        );
     }
 
     #[test]
@@ -1015,9 +1373,24 @@ relations:
         let mut s = state(TWO);
         s.faults.leadership_lost_after_calls = Some(1);
         let mut m = Model::new(s, HookCtx::default());
-        assert_eq!(out(&run(&mut m, "is-leader", &["--format=json"], None)), "true\n");
-        assert_eq!(out(&run(&mut m, "is-leader", &["--format=json"], None)), "false\n");
-        assert_eq!(err(&run(&mut m, "relation-set", &["-r", "tempo-api:3", "--app", "k=v"], None)).0, 1);
+        assert_eq!(
+            out(&run(&mut m, "is-leader", &["--format=json"], None)),
+            "true\n"
+        );
+        assert_eq!(
+            out(&run(&mut m, "is-leader", &["--format=json"], None)),
+            "false\n"
+        );
+        assert_eq!(
+            err(&run(
+                &mut m,
+                "relation-set",
+                &["-r", "tempo-api:3", "--app", "k=v"],
+                None
+            ))
+            .0,
+            1
+        );
     }
 
     #[test]
@@ -1025,7 +1398,12 @@ relations:
         let mut s = state(TWO);
         s.faults.leadership_lost_after_calls = Some(1);
         let mut m = Model::new(s, HookCtx::default());
-        out(&run(&mut m, "relation-set", &["-r", "tempo-api:3", "--app", "k=v"], None));
+        out(&run(
+            &mut m,
+            "relation-set",
+            &["-r", "tempo-api:3", "--app", "k=v"],
+            None,
+        ));
         out(&run(&mut m, "status-set", &["active"], None));
         let c = m.finish(0);
         assert!(!c.committed && c.failure.is_some());
@@ -1035,11 +1413,37 @@ relations:
     #[test]
     fn vanished_relation() {
         let mut s = state(TWO);
-        s.faults.relation_vanishes = Some(crate::sim::state::VanishFault { id: 3, after_calls: 1 });
+        s.faults.relation_vanishes = Some(crate::sim::state::VanishFault {
+            id: 3,
+            after_calls: 1,
+        });
         let mut m = Model::new(s, HookCtx::default());
-        assert_eq!(out(&run(&mut m, "relation-ids", &["tempo-api", "--format=json"], None)), "[\"tempo-api:10\",\"tempo-api:3\"]\n");
-        assert!(err(&run(&mut m, "relation-set", &["-r", "tempo-api:3", "--app", "k=v"], None)).1.contains("relation not found"));
-        assert_eq!(out(&run(&mut m, "relation-ids", &["tempo-api", "--format=json"], None)), "[\"tempo-api:10\"]\n");
+        assert_eq!(
+            out(&run(
+                &mut m,
+                "relation-ids",
+                &["tempo-api", "--format=json"],
+                None
+            )),
+            "[\"tempo-api:10\",\"tempo-api:3\"]\n"
+        );
+        assert!(err(&run(
+            &mut m,
+            "relation-set",
+            &["-r", "tempo-api:3", "--app", "k=v"],
+            None
+        ))
+        .1
+        .contains("relation not found"));
+        assert_eq!(
+            out(&run(
+                &mut m,
+                "relation-ids",
+                &["tempo-api", "--format=json"],
+                None
+            )),
+            "[\"tempo-api:10\"]\n"
+        );
         m.finish(0);
         assert!(m.state().relation(3).is_none());
     }
@@ -1047,24 +1451,57 @@ relations:
     #[test]
     fn injected_failures_hit_the_named_call() {
         let mut s = state(TWO);
-        s.faults.fail_tool.push(crate::sim::state::ToolFault { tool: "is-leader".into(), call: Some(2), exit_code: 3, stderr: "boom\n".into() });
+        s.faults.fail_tool.push(crate::sim::state::ToolFault {
+            tool: "is-leader".into(),
+            call: Some(2),
+            exit_code: 3,
+            stderr: "boom\n".into(),
+        });
         let mut m = Model::new(s, HookCtx::default());
         assert_eq!(run(&mut m, "is-leader", &[], None).code, 0);
-        assert_eq!(err(&run(&mut m, "is-leader", &[], None)), (3, "boom\n".into()));
+        assert_eq!(
+            err(&run(&mut m, "is-leader", &[], None)),
+            (3, "boom\n".into())
+        );
         assert_eq!(m.calls().len(), 2);
     }
 
     #[test]
     fn status_and_log_grammar() {
-        let ctx = HookCtx { relation: Some(3), ..Default::default() };
+        let ctx = HookCtx {
+            relation: Some(3),
+            ..Default::default()
+        };
         let mut m = Model::new(state(TWO), ctx);
         assert_eq!(err(&run(&mut m, "status-set", &["error"], None)).1, "ERROR invalid status \"error\", expected one of [maintenance blocked waiting active]\n");
-        assert_eq!(err(&run(&mut m, "status-set", &["active", "a", "b"], None)).1, "ERROR invalid args, require <status> [message]\n");
-        out(&run(&mut m, "status-set", &["--application=True", "waiting", "--", "-x"], None));
+        assert_eq!(
+            err(&run(&mut m, "status-set", &["active", "a", "b"], None)).1,
+            "ERROR invalid args, require <status> [message]\n"
+        );
+        out(&run(
+            &mut m,
+            "status-set",
+            &["--application=True", "waiting", "--", "-x"],
+            None,
+        ));
         assert_eq!(m.state().app_status.as_ref().unwrap().message, "-x");
-        out(&run(&mut m, "juju-log", &["--log-level", "WARNING", "--", "hello", "there"], None));
-        assert_eq!(m.logs()[0], LogLine { level: "WARNING".into(), message: "tempo-api:3: hello there".into() });
-        assert_eq!(err(&run(&mut m, "juju-log", &[], None)).1, "ERROR no message specified\n");
+        out(&run(
+            &mut m,
+            "juju-log",
+            &["--log-level", "WARNING", "--", "hello", "there"],
+            None,
+        ));
+        assert_eq!(
+            m.logs()[0],
+            LogLine {
+                level: "WARNING".into(),
+                message: "tempo-api:3: hello there".into()
+            }
+        );
+        assert_eq!(
+            err(&run(&mut m, "juju-log", &[], None)).1,
+            "ERROR no message specified\n"
+        );
         assert_eq!(err(&run(&mut m, "is-leader", &["--format=xml"], None)).0, 2);
         assert_eq!(out(&run(&mut m, "is-leader", &[], None)), "True\n");
     }
@@ -1074,7 +1511,10 @@ relations:
         let mut m = Model::new(state("unit: t/0"), HookCtx::default());
         out(&run(&mut m, "open-port", &["3200/TCP"], None));
         out(&run(&mut m, "open-port", &["9096"], None));
-        assert_eq!(out(&run(&mut m, "opened-ports", &["--format=json"], None)), "[]\n");
+        assert_eq!(
+            out(&run(&mut m, "opened-ports", &["--format=json"], None)),
+            "[]\n"
+        );
         assert_eq!(err(&run(&mut m, "open-port", &["x"], None)).0, 2);
         m.finish(0);
         assert_eq!(m.state().opened_ports, vec!["3200/tcp", "9096/tcp"]);
@@ -1082,10 +1522,25 @@ relations:
 
     #[test]
     fn action_tools_only_in_actions() {
-        let mut m = Model::new(state("unit: t/0\naction_params: {a: {b: 1}}"), HookCtx::default());
-        assert_eq!(err(&run(&mut m, "action-get", &[], None)), (1, "ERROR not running an action\n".into()));
-        let mut m = Model::new(state("unit: t/0\naction_params: {a: {b: 1}}"), HookCtx { action: true, ..Default::default() });
-        assert_eq!(out(&run(&mut m, "action-get", &["--format=json", "a.b"], None)), "1\n");
+        let mut m = Model::new(
+            state("unit: t/0\naction_params: {a: {b: 1}}"),
+            HookCtx::default(),
+        );
+        assert_eq!(
+            err(&run(&mut m, "action-get", &[], None)),
+            (1, "ERROR not running an action\n".into())
+        );
+        let mut m = Model::new(
+            state("unit: t/0\naction_params: {a: {b: 1}}"),
+            HookCtx {
+                action: true,
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            out(&run(&mut m, "action-get", &["--format=json", "a.b"], None)),
+            "1\n"
+        );
         out(&run(&mut m, "action-set", &["x.y=1"], None));
         assert_eq!(err(&run(&mut m, "action-set", &["stdout=1"], None)).0, 2);
         out(&run(&mut m, "action-fail", &["--", "nope"], None));

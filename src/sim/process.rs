@@ -49,7 +49,10 @@ pub struct ProcessOptions {
 impl ProcessOptions {
     /// Options using `tool_binary` and this process's `PATH`.
     pub fn new(tool_binary: PathBuf) -> Self {
-        Self { tool_binary, agent_path: std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into()) }
+        Self {
+            tool_binary,
+            agent_path: std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into()),
+        }
     }
 }
 
@@ -57,7 +60,11 @@ impl ProcessOptions {
 fn handler(charm_dir: &Path, dispatch_path: &str) -> Result<Option<PathBuf>, String> {
     let dispatch = charm_dir.join("dispatch");
     if dispatch.exists() {
-        return if is_executable(&dispatch) { Ok(Some(dispatch)) } else { Err(format!("{}: permission denied", dispatch.display())) };
+        return if is_executable(&dispatch) {
+            Ok(Some(dispatch))
+        } else {
+            Err(format!("{}: permission denied", dispatch.display()))
+        };
     }
     let legacy = charm_dir.join(dispatch_path);
     if legacy.exists() && is_executable(&legacy) {
@@ -68,11 +75,19 @@ fn handler(charm_dir: &Path, dispatch_path: &str) -> Result<Option<PathBuf>, Str
 
 fn is_executable(p: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(p).map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+    std::fs::metadata(p)
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
 }
 
 /// Runs one event against the charm in `charm_dir`.
-pub fn run_process(state: &State, spec: &EventSpec, charm_dir: &Path, opts: &ProcessOptions, seq: u64) -> Result<Report, SimError> {
+pub fn run_process(
+    state: &State,
+    spec: &EventSpec,
+    charm_dir: &Path,
+    opts: &ProcessOptions,
+    seq: u64,
+) -> Result<Report, SimError> {
     let charm_dir = std::fs::canonicalize(charm_dir)?;
     let prepared = prepare(state, spec, &charm_dir, seq)?;
     if prepared.skip.is_some() {
@@ -82,13 +97,25 @@ pub fn run_process(state: &State, spec: &EventSpec, charm_dir: &Path, opts: &Pro
     let started = Instant::now();
 
     if !charm_dir.join("metadata.yaml").is_file() {
-        return Ok(prepared.finish(model, 1, started, "charm missing from disk (no metadata.yaml)\n".into(), None));
+        return Ok(prepared.finish(
+            model,
+            1,
+            started,
+            "charm missing from disk (no metadata.yaml)\n".into(),
+            None,
+        ));
     }
     let handler = match handler(&charm_dir, &prepared.dispatch_path) {
         Ok(Some(h)) => h,
         Ok(None) if prepared.ctx.action => {
             let unit = &prepared.state.unit;
-            return Ok(prepared.finish(model, 1, started, format!("action not implemented on unit \"{unit}\"\n"), None));
+            return Ok(prepared.finish(
+                model,
+                1,
+                started,
+                format!("action not implemented on unit \"{unit}\"\n"),
+                None,
+            ));
         }
         Ok(None) => {
             let mut r = prepared.finish(model, 0, started, String::new(), None);
@@ -106,7 +133,11 @@ pub fn run_process(state: &State, spec: &EventSpec, charm_dir: &Path, opts: &Pro
     }
     let socket = work.path().join("agent.socket");
     let listener = UnixListener::bind(&socket)?;
-    let context_id = prepared.env.get("JUJU_CONTEXT_ID").cloned().unwrap_or_default();
+    let context_id = prepared
+        .env
+        .get("JUJU_CONTEXT_ID")
+        .cloned()
+        .unwrap_or_default();
     let model = Arc::new(Mutex::new(model));
     let stop = Arc::new(AtomicBool::new(false));
     let server = {
@@ -117,9 +148,15 @@ pub fn run_process(state: &State, spec: &EventSpec, charm_dir: &Path, opts: &Pro
     let mut env = prepared.env.clone();
     // Only the agent-controlled socket path differs from a real unit.
     if env.contains_key("JUJU_AGENT_SOCKET_ADDRESS") {
-        env.insert("JUJU_AGENT_SOCKET_ADDRESS".into(), socket.to_string_lossy().into_owned());
+        env.insert(
+            "JUJU_AGENT_SOCKET_ADDRESS".into(),
+            socket.to_string_lossy().into_owned(),
+        );
     }
-    env.insert("PATH".into(), format!("{}:{}", tools_dir.display(), opts.agent_path));
+    env.insert(
+        "PATH".into(),
+        format!("{}:{}", tools_dir.display(), opts.agent_path),
+    );
     let started = Instant::now();
     let output = Command::new(&handler)
         .env_clear()
@@ -137,45 +174,77 @@ pub fn run_process(state: &State, spec: &EventSpec, charm_dir: &Path, opts: &Pro
     let code = output.status.code().unwrap_or(-1);
     let model = match Arc::try_unwrap(model) {
         Ok(m) => m.into_inner().unwrap_or_else(|p| p.into_inner()),
-        Err(shared) => shared.lock().map(|m| m.clone()).unwrap_or_else(|p| p.into_inner().clone()),
+        Err(shared) => shared
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_else(|p| p.into_inner().clone()),
     };
     let mut stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     if !output.stdout.is_empty() {
-        stderr.push_str(&format!("(stdout, logged at DEBUG) {}", String::from_utf8_lossy(&output.stdout)));
+        stderr.push_str(&format!(
+            "(stdout, logged at DEBUG) {}",
+            String::from_utf8_lossy(&output.stdout)
+        ));
     }
     Ok(prepared.finish(model, code, wall, stderr, None))
 }
 
-fn serve(listener: UnixListener, model: Arc<Mutex<Model>>, stop: Arc<AtomicBool>, context_id: String) {
+fn serve(
+    listener: UnixListener,
+    model: Arc<Mutex<Model>>,
+    stop: Arc<AtomicBool>,
+    context_id: String,
+) {
     for conn in listener.incoming() {
         if stop.load(Ordering::SeqCst) {
             break;
         }
         let Ok(mut conn) = conn else { continue };
         let reply = match read_request(&conn) {
-            Err(e) => Reply { code: 1, stderr: format!("ERROR bad request: {e}\n").into_bytes(), ..Default::default() },
+            Err(e) => Reply {
+                code: 1,
+                stderr: format!("ERROR bad request: {e}\n").into_bytes(),
+                ..Default::default()
+            },
             Ok(req) if req.context_id != context_id => Reply {
                 code: 1,
-                stderr: format!("ERROR bad request: unknown context {:?}\n", req.context_id).into_bytes(),
+                stderr: format!("ERROR bad request: unknown context {:?}\n", req.context_id)
+                    .into_bytes(),
                 ..Default::default()
             },
             Ok(req) => match model.lock() {
-                Err(_) => Reply { code: 1, stderr: b"ERROR simulator model poisoned\n".to_vec(), ..Default::default() },
+                Err(_) => Reply {
+                    code: 1,
+                    stderr: b"ERROR simulator model poisoned\n".to_vec(),
+                    ..Default::default()
+                },
                 Ok(mut m) => match m.call(&req.tool, &req.args, req.stdin.as_deref()) {
-                    Answer::NeedsStdin => Reply { needs_stdin: true, ..Default::default() },
-                    Answer::Done(r) => Reply { code: r.code, stdout: r.stdout, stderr: r.stderr, needs_stdin: false },
+                    Answer::NeedsStdin => Reply {
+                        needs_stdin: true,
+                        ..Default::default()
+                    },
+                    Answer::Done(r) => Reply {
+                        code: r.code,
+                        stdout: r.stdout,
+                        stderr: r.stderr,
+                        needs_stdin: false,
+                    },
                 },
             },
         };
         if let Ok(line) = serde_json::to_string(&reply) {
-            let _ = conn.write_all(line.as_bytes()).and_then(|_| conn.write_all(b"\n"));
+            let _ = conn
+                .write_all(line.as_bytes())
+                .and_then(|_| conn.write_all(b"\n"));
         }
     }
 }
 
 fn read_request(conn: &UnixStream) -> Result<Request, String> {
     let mut line = String::new();
-    BufReader::new(conn).read_line(&mut line).map_err(|e| e.to_string())?;
+    BufReader::new(conn)
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
     serde_json::from_str(&line).map_err(|e| e.to_string())
 }
 
@@ -187,16 +256,29 @@ pub fn tool_client(tool: &str, args: Vec<String>) -> i32 {
         eprintln!("ERROR {msg}");
         1
     };
-    let Some(context_id) = var("JUJU_CONTEXT_ID") else { return fail("JUJU_CONTEXT_ID not set".into()) };
-    let Some(address) = var("JUJU_AGENT_SOCKET_ADDRESS") else { return fail("JUJU_AGENT_SOCKET_ADDRESS not set".into()) };
+    let Some(context_id) = var("JUJU_CONTEXT_ID") else {
+        return fail("JUJU_CONTEXT_ID not set".into());
+    };
+    let Some(address) = var("JUJU_AGENT_SOCKET_ADDRESS") else {
+        return fail("JUJU_AGENT_SOCKET_ADDRESS not set".into());
+    };
     if var("JUJU_AGENT_SOCKET_NETWORK").as_deref() != Some("unix") {
         return fail("JUJU_AGENT_SOCKET_NETWORK not set".into());
     }
-    let mut req = Request { context_id, tool: tool.to_owned(), args, stdin: None };
+    let mut req = Request {
+        context_id,
+        tool: tool.to_owned(),
+        args,
+        stdin: None,
+    };
     for _ in 0..2 {
         let reply = match exchange(&address, &req) {
             Ok(r) => r,
-            Err(e) => return fail(format!("cannot connect to the unit agent at {address}: {e}")),
+            Err(e) => {
+                return fail(format!(
+                    "cannot connect to the unit agent at {address}: {e}"
+                ))
+            }
         };
         if reply.needs_stdin && req.stdin.is_none() {
             let mut buf = Vec::new();

@@ -68,7 +68,12 @@ impl Scenario {
 
 /// Runs each event in order through the process transport, carrying state. Stops after
 /// the first failed hook (as Juju would retry it before anything else).
-pub fn run_scenario(state: State, steps: &[EventSpec], charm_dir: &Path, opts: &ProcessOptions) -> Result<Vec<Report>, SimError> {
+pub fn run_scenario(
+    state: State,
+    steps: &[EventSpec],
+    charm_dir: &Path,
+    opts: &ProcessOptions,
+) -> Result<Vec<Report>, SimError> {
     let mut state = state;
     let mut reports = Vec::new();
     for (i, spec) in steps.iter().enumerate() {

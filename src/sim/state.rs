@@ -182,7 +182,9 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { check_relation_endpoint: true }
+        Self {
+            check_relation_endpoint: true,
+        }
     }
 }
 
@@ -219,7 +221,9 @@ impl State {
 
     /// The application's name.
     pub fn app(&self) -> &str {
-        self.unit.split_once('/').map_or(self.unit.as_str(), |(a, _)| a)
+        self.unit
+            .split_once('/')
+            .map_or(self.unit.as_str(), |(a, _)| a)
     }
 
     /// The relation with `id`.
@@ -239,15 +243,26 @@ impl State {
                 return bad(format!("relation id {} is used twice", r.id));
             }
             if r.endpoint.is_empty() || r.remote_app.is_empty() {
-                return bad(format!("relation {} needs an endpoint and a remote_app", r.id));
+                return bad(format!(
+                    "relation {} needs an endpoint and a remote_app",
+                    r.id
+                ));
             }
             for u in r.remote_units.iter().chain(r.remote_units_data.keys()) {
                 match u.parse::<crate::juju::UnitName>() {
                     Ok(n) if n.app() == r.remote_app => {}
-                    _ => return bad(format!("relation {}: `{u}` is not a unit of `{}`", r.id, r.remote_app)),
+                    _ => {
+                        return bad(format!(
+                            "relation {}: `{u}` is not a unit of `{}`",
+                            r.id, r.remote_app
+                        ))
+                    }
                 }
                 if *u == self.unit {
-                    return bad(format!("relation {}: this unit cannot be its own remote unit", r.id));
+                    return bad(format!(
+                        "relation {}: this unit cannot be its own remote unit",
+                        r.id
+                    ));
                 }
             }
             for (bag, data) in std::iter::once(("local_app", &r.local_app))
@@ -256,7 +271,10 @@ impl State {
                 .chain(r.remote_units_data.iter().map(|(u, d)| (u.as_str(), d)))
             {
                 if data.values().any(String::is_empty) {
-                    return bad(format!("relation {} {bag}: Juju cannot store an empty value", r.id));
+                    return bad(format!(
+                        "relation {} {bag}: Juju cannot store an empty value",
+                        r.id
+                    ));
                 }
             }
         }
@@ -271,7 +289,10 @@ mod tests {
     #[test]
     fn two_lines_make_a_state() {
         let s = State::from_yaml("unit: tempo/0\nleader: true\n").unwrap();
-        assert_eq!((s.app(), s.model.as_str(), s.leader), ("tempo", "cos", true));
+        assert_eq!(
+            (s.app(), s.model.as_str(), s.leader),
+            ("tempo", "cos", true)
+        );
         assert!(s.settings.check_relation_endpoint);
     }
 

@@ -38,11 +38,19 @@ pub fn charm_dir(source: &str, binary: &str, files: &[&str]) -> tempfile::TempDi
 }
 
 pub fn coordinator_dir() -> tempfile::TempDir {
-    charm_dir(".", CHARM_BIN, &["metadata.yaml", "config.yaml", "dispatch"])
+    charm_dir(
+        ".",
+        CHARM_BIN,
+        &["metadata.yaml", "config.yaml", "dispatch"],
+    )
 }
 
 pub fn tester_dir() -> tempfile::TempDir {
-    charm_dir("tests/integration/tester", TESTER_BIN, &["metadata.yaml", "dispatch"])
+    charm_dir(
+        "tests/integration/tester",
+        TESTER_BIN,
+        &["metadata.yaml", "dispatch"],
+    )
 }
 
 pub fn state(yaml: &str) -> State {
@@ -51,7 +59,10 @@ pub fn state(yaml: &str) -> State {
 
 /// Runs the coordinator in-process (through the in-process runner).
 pub fn inproc(state: &State, spec: &EventSpec) -> Report {
-    run_in_process(state, spec, Path::new(ROOT), |env, runner| entry(env, None, runner, &NoK8s)).expect("in-process run")
+    run_in_process(state, spec, Path::new(ROOT), |env, runner| {
+        entry(env, None, runner, &NoK8s)
+    })
+    .expect("in-process run")
 }
 
 /// Runs the real binary through `dispatch` with charm-sim's tools on PATH.
@@ -75,16 +86,25 @@ pub fn observable(r: &Report) -> Value {
 pub fn both(dir: &Path, state: &State, spec: &EventSpec) -> Report {
     let a = inproc(state, spec);
     let b = process_in(dir, state, spec);
-    assert_eq!(observable(&a), observable(&b), "in-process and process transports disagree on {spec:?}\nstderr: {}", b.stderr);
+    assert_eq!(
+        observable(&a),
+        observable(&b),
+        "in-process and process transports disagree on {spec:?}\nstderr: {}",
+        b.stderr
+    );
     b
 }
 
-pub fn app_bag<'a>(r: &'a Report, id: u32) -> &'a tempo_charm::juju::Databag {
-    &r.relation(id).unwrap_or_else(|| panic!("relation {id} missing from report")).local_app
+pub fn app_bag(r: &Report, id: u32) -> &tempo_charm::juju::Databag {
+    &r.relation(id)
+        .unwrap_or_else(|| panic!("relation {id} missing from report"))
+        .local_app
 }
 
-pub fn unit_bag<'a>(r: &'a Report, id: u32) -> &'a tempo_charm::juju::Databag {
-    &r.relation(id).unwrap_or_else(|| panic!("relation {id} missing from report")).local_unit
+pub fn unit_bag(r: &Report, id: u32) -> &tempo_charm::juju::Databag {
+    &r.relation(id)
+        .unwrap_or_else(|| panic!("relation {id} missing from report"))
+        .local_unit
 }
 
 pub fn status(r: &Report) -> (String, String) {

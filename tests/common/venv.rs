@@ -6,23 +6,38 @@ use std::process::Command;
 /// A venv at `target/test-venvs/<name>` with `packages` installed; `Err` says why not
 /// (no python3, no network to PyPI), for a clear skip message.
 pub fn venv(name: &str, packages: &[&str]) -> Result<PathBuf, String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-venvs").join(name);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/test-venvs")
+        .join(name);
     let python = dir.join("bin/python3");
     let stamp = dir.join(".installed");
     let wanted = packages.join(" ");
-    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) && python.is_file() {
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) && python.is_file()
+    {
         return Ok(dir);
     }
     let run = |cmd: &mut Command| -> Result<(), String> {
-        let out = cmd.output().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+        let out = cmd
+            .output()
+            .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
         if out.status.success() {
             Ok(())
         } else {
-            Err(format!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("")))
+            Err(format!(
+                "{cmd:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+            ))
         }
     };
-    run(Command::new("python3").args(["-m", "venv", "--clear"]).arg(&dir))?;
-    run(Command::new(dir.join("bin/pip")).args(["install", "-q", "--disable-pip-version-check"]).args(packages))?;
+    run(Command::new("python3")
+        .args(["-m", "venv", "--clear"])
+        .arg(&dir))?;
+    run(Command::new(dir.join("bin/pip"))
+        .args(["install", "-q", "--disable-pip-version-check"])
+        .args(packages))?;
     std::fs::write(&stamp, wanted).map_err(|e| e.to_string())?;
     Ok(dir)
 }

@@ -29,7 +29,13 @@ const CHARMS: &[CharmSpec] = &[
         name: "tempo-coordinator-k8s",
         binary: "tempo-coordinator-k8s",
         source_dir: ".",
-        files: &["metadata.yaml", "config.yaml", "dispatch", "LICENSE", "README.md"],
+        files: &[
+            "metadata.yaml",
+            "config.yaml",
+            "dispatch",
+            "LICENSE",
+            "README.md",
+        ],
         hooks_from: Some("hooks"),
     },
     CharmSpec {
@@ -45,13 +51,21 @@ const PLATFORM: &str = "ubuntu@24.04-amd64";
 const MUSL: &str = "x86_64-unknown-linux-musl";
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let debug = args.iter().any(|a| a == "--debug");
-    let out_dir = args.iter().position(|a| a == "--out").and_then(|i| args.get(i + 1)).map(PathBuf::from).unwrap_or_else(root);
+    let out_dir = args
+        .iter()
+        .position(|a| a == "--out")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from)
+        .unwrap_or_else(root);
     match args.first().map(String::as_str) {
         Some("stage") => {
             for dir in stage(debug)? {
@@ -73,7 +87,12 @@ fn main() -> Result<()> {
             let status = Command::new(sim)
                 .args(["run", "--charm-dir"])
                 .arg(&dirs[0])
-                .args(["--state", "examples/leader-with-relations.yaml", "--event", "leader-elected"])
+                .args([
+                    "--state",
+                    "examples/leader-with-relations.yaml",
+                    "--event",
+                    "leader-elected",
+                ])
                 .current_dir(root())
                 .status()
                 .context("cannot run charm-sim")?;
@@ -95,7 +114,13 @@ fn cargo() -> Command {
 fn build(debug: bool) -> Result<PathBuf> {
     let musl = musl_available();
     let mut cmd = cargo();
-    cmd.current_dir(root()).args(["build", "--bin", "tempo-coordinator-k8s", "--bin", "tempo-api-tester"]);
+    cmd.current_dir(root()).args([
+        "build",
+        "--bin",
+        "tempo-coordinator-k8s",
+        "--bin",
+        "tempo-api-tester",
+    ]);
     if !debug {
         cmd.arg("--release");
     }
@@ -107,16 +132,28 @@ fn build(debug: bool) -> Result<PathBuf> {
         bail!("cargo build failed");
     }
     let profile = if debug { "debug" } else { "release" };
-    let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target"));
-    Ok(if musl { target.join(MUSL).join(profile) } else { target.join(profile) })
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root().join("target"));
+    Ok(if musl {
+        target.join(MUSL).join(profile)
+    } else {
+        target.join(profile)
+    })
 }
 
 fn build_sim() -> Result<PathBuf> {
-    let status = cargo().current_dir(root()).args(["build", "--bin", "charm-sim"]).status().context("cannot run cargo build")?;
+    let status = cargo()
+        .current_dir(root())
+        .args(["build", "--bin", "charm-sim"])
+        .status()
+        .context("cannot run cargo build")?;
     if !status.success() {
         bail!("cargo build of charm-sim failed");
     }
-    let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target"));
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root().join("target"));
     Ok(target.join("debug").join("charm-sim"))
 }
 
@@ -146,9 +183,14 @@ fn stage(debug: bool) -> Result<Vec<PathBuf>> {
         for f in spec.files {
             let from = src.join(f);
             let from = if from.exists() { from } else { root().join(f) };
-            fs::copy(&from, dir.join(f)).with_context(|| format!("cannot copy {}", from.display()))?;
+            fs::copy(&from, dir.join(f))
+                .with_context(|| format!("cannot copy {}", from.display()))?;
         }
-        copy_with_mode(&bin_dir.join(spec.binary), &dir.join("bin").join(spec.binary), 0o755)?;
+        copy_with_mode(
+            &bin_dir.join(spec.binary),
+            &dir.join("bin").join(spec.binary),
+            0o755,
+        )?;
         set_mode(&dir.join("dispatch"), 0o755)?;
         if let Some(hooks) = spec.hooks_from {
             fs::create_dir_all(dir.join("hooks"))?;
@@ -173,19 +215,26 @@ fn copy_with_mode(from: &Path, to: &Path, mode: u32) -> Result<()> {
 
 fn set_mode(p: &Path, mode: u32) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(p, fs::Permissions::from_mode(mode)).with_context(|| format!("cannot chmod {}", p.display()))
+    fs::set_permissions(p, fs::Permissions::from_mode(mode))
+        .with_context(|| format!("cannot chmod {}", p.display()))
 }
 
 /// manifest.yaml as charmcraft 4.5 writes it for a platforms-style charm.
 fn manifest() -> String {
-    let started = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<u64>().ok()).map_or_else(now_rfc3339, rfc3339);
+    let started = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .map_or_else(now_rfc3339, rfc3339);
     format!(
         "charmcraft-version: 4.5.0\ncharmcraft-started-at: '{started}'\nbases:\n- name: ubuntu\n  channel: '24.04'\n  architectures: [amd64]\nanalysis:\n  attributes:\n  - {{name: language, result: unknown}}\n  - {{name: framework, result: unknown}}\n"
     )
 }
 
 fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     rfc3339(secs)
 }
 
@@ -202,7 +251,12 @@ fn rfc3339(secs: u64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000000Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000000Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// Writes `dir` as a zip whose entries carry Unix modes (and symlinks as symlinks).
@@ -219,12 +273,18 @@ fn zip_dir(dir: &Path, out: &Path) -> Result<()> {
         let meta = fs::symlink_metadata(&path)?;
         if meta.file_type().is_symlink() {
             let target = fs::read_link(&path)?;
-            zip.add_symlink(name, target.to_string_lossy(), SimpleFileOptions::default().unix_permissions(0o777))?;
+            zip.add_symlink(
+                name,
+                target.to_string_lossy(),
+                SimpleFileOptions::default().unix_permissions(0o777),
+            )?;
             continue;
         }
         use std::os::unix::fs::PermissionsExt;
         let mode = meta.permissions().mode() & 0o777;
-        let opts = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).unix_permissions(mode);
+        let opts = SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .unix_permissions(mode);
         zip.start_file(name, opts)?;
         zip.write_all(&fs::read(&path)?)?;
     }
@@ -251,6 +311,6 @@ mod tests {
     #[test]
     fn rfc3339_dates() {
         assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00.000000Z");
-        assert_eq!(super::rfc3339(1_795_537_200), "2026-11-24T13:40:00.000000Z");
+        assert_eq!(super::rfc3339(1_795_537_200), "2026-11-24T16:20:00.000000Z");
     }
 }
