@@ -18,11 +18,12 @@ charm-sim: run a charm as Juju would, offline
 USAGE:
   charm-sim run --charm-dir DIR --state STATE.yaml --event EVENT
                 [--relation ENDPOINT:ID] [--remote-unit APP/N] [--departing-unit APP/N]
-                [--out NEW_STATE.yaml] [--format human|json]
+                [--out NEW_STATE.yaml] [--format human|json] [--wrap \"COMMAND ARGS\"]
   charm-sim scenario --charm-dir DIR --file SCENARIO.yaml [--out NEW_STATE.yaml] [--format human|json]
 
 EVENT is a hook name (install, leader-elected, tempo-api-relation-joined, ...) or
-actions/<name>. The state file is YAML; see examples/ for the fields. Exit status: 0 when
+actions/<name>. The state file is YAML; see examples/ for the fields. --wrap runs the
+charm's handler under a command (e.g. \"valgrind --tool=callgrind\") for measurements. Exit status: 0 when
 every hook succeeded, 1 when a hook failed, 2 on a usage or state error.";
 
 struct Args {
@@ -33,6 +34,7 @@ struct Args {
     out: Option<PathBuf>,
     json: bool,
     spec: EventSpec,
+    wrap: Vec<String>,
 }
 
 fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args> {
@@ -45,6 +47,7 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args> {
         out: None,
         json: false,
         spec: EventSpec::default(),
+        wrap: Vec::new(),
     };
     while let Some(flag) = argv.next() {
         let (name, inline) = match flag.split_once('=') {
@@ -66,6 +69,7 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args> {
             "--relation" => a.spec.relation = Some(value()?),
             "--remote-unit" => a.spec.remote_unit = Some(value()?),
             "--departing-unit" => a.spec.departing_unit = Some(value()?),
+            "--wrap" => a.wrap = value()?.split_whitespace().map(str::to_owned).collect(),
             "--format" => match value()?.as_str() {
                 "json" => a.json = true,
                 "human" => a.json = false,
@@ -106,9 +110,10 @@ fn real_main(argv: impl Iterator<Item = String>) -> Result<bool> {
         .charm_dir
         .clone()
         .with_context(|| format!("--charm-dir is required\n\n{USAGE}"))?;
-    let opts = ProcessOptions::new(
+    let mut opts = ProcessOptions::new(
         std::env::current_exe().context("cannot find the charm-sim executable")?,
     );
+    opts.wrapper = args.wrap.clone();
     let reports: Vec<Report> = match args.cmd.as_str() {
         "run" => {
             let path = args

@@ -238,7 +238,7 @@ impl TempoApiAppData {
         let mut decoded = std::collections::BTreeMap::new();
         for (k, v) in bag {
             let value: Value = serde_json::from_str(v).map_err(|e| DataError::Json {
-                key: crate::juju::context::truncate(k, 60),
+                key: shown(k),
                 reason: e.to_string(),
             })?;
             decoded.insert(k.as_str(), value);

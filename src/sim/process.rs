@@ -44,6 +44,8 @@ pub struct ProcessOptions {
     /// Extra `PATH` entries after the tools directory (the agent's PATH); defaults to this
     /// process's `PATH` so interpreters such as python3 are found.
     pub agent_path: String,
+    /// A command the handler runs under (e.g. `valgrind --tool=callgrind ...`), for measuring.
+    pub wrapper: Vec<String>,
 }
 
 impl ProcessOptions {
@@ -52,6 +54,7 @@ impl ProcessOptions {
         Self {
             tool_binary,
             agent_path: std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into()),
+            wrapper: Vec::new(),
         }
     }
 }
@@ -158,7 +161,15 @@ pub fn run_process(
         format!("{}:{}", tools_dir.display(), opts.agent_path),
     );
     let started = Instant::now();
-    let output = Command::new(&handler)
+    let mut cmd = match opts.wrapper.split_first() {
+        Some((program, args)) => {
+            let mut c = Command::new(program);
+            c.args(args).arg(&handler);
+            c
+        }
+        None => Command::new(&handler),
+    };
+    let output = cmd
         .env_clear()
         .envs(&env)
         .current_dir(&charm_dir)
@@ -186,7 +197,14 @@ pub fn run_process(
             String::from_utf8_lossy(&output.stdout)
         ));
     }
-    Ok(prepared.finish(model, code, wall, stderr, None))
+    Ok(prepared.finish(model, code, wall, stderr, children_peak_rss_kib()))
+}
+
+/// The largest resident set of any process this one has waited for so far, in KiB (the
+/// charm and, below it, its hook-tool clients): exact for the first hook of a process.
+fn children_peak_rss_kib() -> Option<u64> {
+    use nix::sys::resource::{getrusage, UsageWho};
+    getrusage(UsageWho::RUSAGE_CHILDREN).ok().and_then(|u| u64::try_from(u.max_rss()).ok())
 }
 
 fn serve(
