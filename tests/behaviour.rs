@@ -35,7 +35,7 @@ fn tools(r: &tempo_charm::sim::Report) -> Vec<String> {
 #[test]
 fn leader_elected_publishes_to_every_relation() {
     let dir = coordinator_dir();
-    for n in [0, 1, 3] {
+    for n in [0, 1, 3, 100] {
         let yaml = if n == 0 {
             "unit: tempo/0\nleader: true\n".to_owned()
         } else {

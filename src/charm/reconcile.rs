@@ -166,3 +166,85 @@ pub fn reconcile(i: &Inputs) -> Plan {
         app_status: Some(status),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charm::inputs::{Ingress, Peers};
+    use crate::juju::{StatusName, UnitName};
+
+    fn inputs(leader: bool) -> Inputs {
+        Inputs {
+            app: "tempo".into(),
+            model: "cos".into(),
+            unit: UnitName::new("tempo", 0),
+            own_fqdn: None,
+            event: Event::UpdateStatus,
+            config_problem: None,
+            leader,
+            tempo_api: vec![RelationId::new("tempo-api", 1)],
+            ingress: None,
+            peers: None,
+        }
+    }
+
+    fn traefik(pairs: &[(&str, &str)]) -> Option<Ingress> {
+        Some(Ingress { relation: RelationId::new("ingress", 2), traefik: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() })
+    }
+
+    #[track_caller]
+    fn check(i: &Inputs, status: StatusName, ingress_url: Option<&str>) {
+        let plan = reconcile(i);
+        assert_eq!(plan.unit_status.name, status, "{:?}", plan.unit_status);
+        if i.leader {
+            let (data, rels) = plan.tempo_api.expect("leader publishes");
+            assert_eq!(rels, i.tempo_api);
+            assert_eq!(data.http.ingress_url.as_ref().map(|u| u.as_str()), ingress_url);
+            assert_eq!(plan.app_status, Some(plan.unit_status.clone()));
+        } else {
+            assert!(plan.tempo_api.is_none() && plan.ingress.is_none() && plan.app_status.is_none());
+        }
+    }
+
+    #[test]
+    fn table() {
+        check(&inputs(true), StatusName::Active, None);
+        check(&inputs(false), StatusName::Active, None);
+        let mut i = inputs(true);
+        i.ingress = traefik(&[]);
+        check(&i, StatusName::Waiting, None);
+        i.ingress = traefik(&[("scheme", "https"), ("external_host", "t.example")]);
+        check(&i, StatusName::Active, Some("https://t.example:3200/"));
+        i.ingress = traefik(&[("scheme", "gopher"), ("external_host", "t.example")]);
+        check(&i, StatusName::Blocked, None);
+        i.ingress = traefik(&[("scheme", "http"), ("external_host", "t.example:8080")]);
+        check(&i, StatusName::Blocked, None);
+        i.config_problem = Some("bad".into());
+        i.ingress = traefik(&[]);
+        check(&i, StatusName::Blocked, None);
+    }
+
+    #[test]
+    fn no_relation_means_nothing_to_write_but_active() {
+        let mut i = inputs(true);
+        i.tempo_api.clear();
+        let plan = reconcile(&i);
+        assert!(plan.tempo_api.is_none());
+        assert_eq!(plan.unit_status, Status::active(""));
+    }
+
+    #[test]
+    fn pod_fqdn_sets_the_host_and_the_peer_write() {
+        let mut i = inputs(true);
+        i.own_fqdn = Some("tempo-0.tempo-endpoints.cos.svc.k8s.internal".into());
+        i.event = Event::UpgradeCharm;
+        i.peers = Some(Peers { relation: RelationId::new("peers", 3), units: vec![] });
+        let plan = reconcile(&i);
+        let (data, _) = plan.tempo_api.expect("publishes");
+        assert_eq!(data.grpc.direct_url.as_str(), "http://tempo.cos.svc.k8s.internal:9096/");
+        let (rel, bag) = plan.peer.expect("peer write on upgrade-charm");
+        assert_eq!(rel, RelationId::new("peers", 3));
+        assert_eq!(bag["fqdn"], "\"tempo-0.tempo-endpoints.cos.svc.k8s.internal\"");
+        assert_eq!(plan.app_version, Some(TEMPO_VERSION));
+    }
+}

@@ -387,9 +387,6 @@ pub struct Report {
     pub logs: Vec<LogLine>,
     /// What the charm printed on stderr (Juju logs it at WARNING).
     pub stderr: String,
-    /// Peak resident set size of the charm process in KiB, where measured.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub peak_rss_kib: Option<u64>,
     /// The state after the hook, for the next one.
     #[serde(skip)]
     pub state: State,
@@ -414,7 +411,6 @@ impl Prepared {
             opened_ports: state.opened_ports.clone(),
             logs: Vec::new(),
             stderr: String::new(),
-            peak_rss_kib: None,
             state,
         }
     }
@@ -426,7 +422,6 @@ impl Prepared {
         exit_code: i32,
         started: Instant,
         stderr: String,
-        peak_rss_kib: Option<u64>,
     ) -> Report {
         let wall_time_s = started.elapsed().as_secs_f64();
         let commit = model.finish(exit_code);
@@ -453,7 +448,6 @@ impl Prepared {
             opened_ports: state.opened_ports.clone(),
             logs,
             stderr,
-            peak_rss_kib,
             state,
         }
     }

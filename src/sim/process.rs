@@ -105,7 +105,6 @@ pub fn run_process(
             1,
             started,
             "charm missing from disk (no metadata.yaml)\n".into(),
-            None,
         ));
     }
     let handler = match handler(&charm_dir, &prepared.dispatch_path) {
@@ -117,15 +116,14 @@ pub fn run_process(
                 1,
                 started,
                 format!("action not implemented on unit \"{unit}\"\n"),
-                None,
             ));
         }
         Ok(None) => {
-            let mut r = prepared.finish(model, 0, started, String::new(), None);
+            let mut r = prepared.finish(model, 0, started, String::new());
             r.skipped = Some(format!("skipped \"{}\" hook (missing)", prepared.ctx.hook));
             return Ok(r);
         }
-        Err(e) => return Ok(prepared.finish(model, 1, started, format!("{e}\n"), None)),
+        Err(e) => return Ok(prepared.finish(model, 1, started, format!("{e}\n"))),
     };
 
     let work = tempfile::Builder::new().prefix("charm-sim-").tempdir()?;
@@ -197,14 +195,7 @@ pub fn run_process(
             String::from_utf8_lossy(&output.stdout)
         ));
     }
-    Ok(prepared.finish(model, code, wall, stderr, children_peak_rss_kib()))
-}
-
-/// The largest resident set of any process this one has waited for so far, in KiB (the
-/// charm and, below it, its hook-tool clients): exact for the first hook of a process.
-fn children_peak_rss_kib() -> Option<u64> {
-    use nix::sys::resource::{getrusage, UsageWho};
-    getrusage(UsageWho::RUSAGE_CHILDREN).ok().and_then(|u| u64::try_from(u.max_rss()).ok())
+    Ok(prepared.finish(model, code, wall, stderr))
 }
 
 fn serve(
