@@ -6,40 +6,41 @@
 //! directory with a metadata.yaml and a `dispatch` that execs it, and run it under charm-sim.
 
 use std::collections::HashMap;
-use std::process::ExitCode;
 
-use tempo_charm::juju::{
-    log::install_panic_hook, Context, Databag, Event, HookTools, ProcessRunner, Status,
-};
+use tempo_charm::juju::{Context, Databag, Event, HookToolError, HookTools, ProcessRunner, Status};
 
-fn main() -> ExitCode {
-    install_panic_hook("echo-charm", ProcessRunner);
-    let env: HashMap<String, String> = std::env::vars().collect();
-    let ctx = match Context::from_env(&env, std::env::args().next().as_deref()) {
+fn main() -> std::process::ExitCode {
+    tempo_charm::juju::run_main("echo-charm", echo)
+}
+
+/// One hook: the exit code Juju sees.
+fn echo(env: &HashMap<String, String>, argv0: Option<&str>, runner: ProcessRunner) -> i32 {
+    let ctx = match Context::from_env(env, argv0) {
         Ok(ctx) => ctx,
         Err(e) => {
             eprintln!("ERROR {e}");
-            return ExitCode::from(1);
+            return 1;
         }
     };
-    let tools = HookTools::new(ProcessRunner);
-    let result = (|| {
-        if let Event::Relation(r) = &ctx.event {
-            if let Some(unit) = &r.remote_unit {
-                let remote = tools.relation_get_unit(&r.relation, unit)?;
-                if let Some(message) = remote.get("message") {
-                    let bag: Databag = [("message".to_owned(), message.clone())].into();
-                    tools.relation_set_unit(&r.relation, &bag)?;
-                }
-            }
-        }
-        tools.status_set_unit(&Status::active("echoing"))
-    })();
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
+    let tools = HookTools::new(runner);
+    match copy_message(&ctx, &tools) {
+        Ok(()) => 0,
         Err(e) => {
             eprintln!("ERROR {e}");
-            ExitCode::from(1)
+            1
         }
     }
+}
+
+fn copy_message(ctx: &Context, tools: &HookTools<ProcessRunner>) -> Result<(), HookToolError> {
+    if let Event::Relation(r) = &ctx.event {
+        if let Some(unit) = &r.remote_unit {
+            let remote = tools.relation_get_unit(&r.relation, unit)?;
+            if let Some(message) = remote.get("message") {
+                let bag: Databag = [("message".to_owned(), message.clone())].into();
+                tools.relation_set_unit(&r.relation, &bag)?;
+            }
+        }
+    }
+    tools.status_set_unit(&Status::active("echoing"))
 }

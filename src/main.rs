@@ -1,21 +1,10 @@
 //! The charm binary Juju runs for every event (through `dispatch`, or a `hooks/<name>` link).
-//! The edge: read the environment once, install the panic hook, run the charm, exit.
+//! The edge: `run_main` reads the environment once and installs the panic hook; the charm's
+//! exit-code policy lives in `charm::entry`.
 
-use std::collections::HashMap;
-use std::process::ExitCode;
-
-use tempo_charm::charm::{entry, RealHost};
-use tempo_charm::juju::{log::install_panic_hook, ProcessRunner};
-
-fn main() -> ExitCode {
-    // A panic is a bug: one juju-log ERROR line, then the unwinding exit (101).
-    install_panic_hook("tempo-coordinator-k8s", ProcessRunner);
-    let env: HashMap<String, String> = std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-        .collect();
-    let argv0 = std::env::args_os()
-        .next()
-        .and_then(|a| a.into_string().ok());
-    let code = entry(&env, argv0.as_deref(), ProcessRunner, &RealHost);
-    ExitCode::from(u8::try_from(code).unwrap_or(1))
+fn main() -> std::process::ExitCode {
+    use tempo_charm::charm::{entry, RealHost};
+    tempo_charm::juju::run_main("tempo-coordinator-k8s", |env, argv0, runner| {
+        entry(env, argv0, runner, &RealHost)
+    })
 }

@@ -189,7 +189,13 @@ mod tests {
     }
 
     fn traefik(pairs: &[(&str, &str)]) -> Option<Ingress> {
-        Some(Ingress { relation: RelationId::new("ingress", 2), traefik: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() })
+        Some(Ingress {
+            relation: RelationId::new("ingress", 2),
+            traefik: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        })
     }
 
     #[track_caller]
@@ -199,10 +205,15 @@ mod tests {
         if i.leader {
             let (data, rels) = plan.tempo_api.expect("leader publishes");
             assert_eq!(rels, i.tempo_api);
-            assert_eq!(data.http.ingress_url.as_ref().map(|u| u.as_str()), ingress_url);
+            assert_eq!(
+                data.http.ingress_url.as_ref().map(|u| u.as_str()),
+                ingress_url
+            );
             assert_eq!(plan.app_status, Some(plan.unit_status.clone()));
         } else {
-            assert!(plan.tempo_api.is_none() && plan.ingress.is_none() && plan.app_status.is_none());
+            assert!(
+                plan.tempo_api.is_none() && plan.ingress.is_none() && plan.app_status.is_none()
+            );
         }
     }
 
@@ -238,13 +249,22 @@ mod tests {
         let mut i = inputs(true);
         i.own_fqdn = Some("tempo-0.tempo-endpoints.cos.svc.k8s.internal".into());
         i.event = Event::UpgradeCharm;
-        i.peers = Some(Peers { relation: RelationId::new("peers", 3), units: vec![] });
+        i.peers = Some(Peers {
+            relation: RelationId::new("peers", 3),
+            units: vec![],
+        });
         let plan = reconcile(&i);
         let (data, _) = plan.tempo_api.expect("publishes");
-        assert_eq!(data.grpc.direct_url.as_str(), "http://tempo.cos.svc.k8s.internal:9096/");
+        assert_eq!(
+            data.grpc.direct_url.as_str(),
+            "http://tempo.cos.svc.k8s.internal:9096/"
+        );
         let (rel, bag) = plan.peer.expect("peer write on upgrade-charm");
         assert_eq!(rel, RelationId::new("peers", 3));
-        assert_eq!(bag["fqdn"], "\"tempo-0.tempo-endpoints.cos.svc.k8s.internal\"");
+        assert_eq!(
+            bag["fqdn"],
+            "\"tempo-0.tempo-endpoints.cos.svc.k8s.internal\""
+        );
         assert_eq!(plan.app_version, Some(TEMPO_VERSION));
     }
 }

@@ -24,3 +24,34 @@ pub use hookcmds::{Databag, HookTools, LogLevel};
 pub use metadata::{Metadata, MetadataError};
 pub use runner::{ProcessRunner, Runner, ToolOutput};
 pub use types::{Port, RelationId, Status, StatusName, UnitName};
+
+/// The whole `main` of a charm binary: installs the panic hook (one `juju-log` ERROR line
+/// per panic), reads the process environment and `argv[0]` once, runs `charm` with the real
+/// hook tools, and turns its exit code into the process's.
+///
+/// ```no_run
+/// fn main() -> std::process::ExitCode {
+///     tempo_charm::juju::run_main("my-charm", |env, argv0, runner| {
+///         let _ctx = tempo_charm::juju::Context::from_env(env, argv0);
+///         0
+///     })
+/// }
+/// ```
+pub fn run_main(
+    charm: &'static str,
+    charm_fn: impl FnOnce(
+        &std::collections::HashMap<String, String>,
+        Option<&str>,
+        ProcessRunner,
+    ) -> i32,
+) -> std::process::ExitCode {
+    log::install_panic_hook(charm, ProcessRunner);
+    let env = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    let argv0 = std::env::args_os()
+        .next()
+        .and_then(|a| a.into_string().ok());
+    let code = charm_fn(&env, argv0.as_deref(), ProcessRunner);
+    std::process::ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
