@@ -184,6 +184,34 @@ fn malformed_environment_fails_with_the_variable_named() {
 }
 
 #[test]
+fn logs_never_dump_the_environment() {
+    let (_, r) = with_faults(
+        THREE,
+        "  fail_tool: [{tool: relation-set}]\n",
+        &EventSpec::new("leader-elected"),
+    );
+    let text: String = r
+        .logs
+        .iter()
+        .map(|l| l.message.clone())
+        .collect::<Vec<_>>()
+        .join("\n")
+        + &r.stderr;
+    for secret in [
+        "JUJU_CONTEXT_ID",
+        "JUJU_AGENT_SOCKET_ADDRESS",
+        &r.state.model_uuid,
+        "JUJU_API_ADDRESSES",
+        "KUBERNETES_SERVICE_HOST",
+    ] {
+        assert!(
+            !text.contains(secret),
+            "{secret} appears in the logs: {text}"
+        );
+    }
+}
+
+#[test]
 fn missing_metadata_or_dispatch_is_handled_as_juju_does() {
     let dir = coordinator_dir();
     std::fs::remove_file(dir.path().join("metadata.yaml")).unwrap();

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 
 use tracing::Level;
 
+use crate::interfaces::tempo_api::{PublishError, TempoApiProvider};
 use crate::juju::log::{chain, parse_level, with_juju_log};
 use crate::juju::{Context, ErrorKind, Event, HookToolError, HookTools, LogLevel, Runner};
 use reconcile::Plan;
@@ -24,6 +25,9 @@ pub enum CharmError {
     /// A hook tool failed.
     #[error(transparent)]
     Tool(#[from] HookToolError),
+    /// The provider refused the data (cannot happen for URLs built from Juju's names).
+    #[error(transparent)]
+    Publish(PublishError),
     /// Leadership was lost mid-hook; Juju would refuse to commit our application data.
     #[error("leadership was lost during the hook while writing `{relation}`; failing so Juju retries with the new leader state")]
     LeadershipLost {
@@ -141,11 +145,11 @@ pub fn run<R: Runner>(
 ) -> Result<(), CharmError> {
     let inputs = inputs::read(ctx, tools, host.fqdn(), config_problem)?;
     let plan = reconcile::reconcile(&inputs);
-    apply(tools, &plan)
+    apply(tools, ctx.app(), &plan)
 }
 
 /// Writes the plan: one `relation-set` per databag, then versions and statuses.
-pub fn apply<R: Runner>(tools: &HookTools<R>, plan: &Plan) -> Result<(), CharmError> {
+pub fn apply<R: Runner>(tools: &HookTools<R>, app: &str, plan: &Plan) -> Result<(), CharmError> {
     let vanished = |e: &HookToolError| e.kind() == ErrorKind::RelationNotFound;
     let lost = |e: &HookToolError, relation: &crate::juju::RelationId| {
         (e.kind() == ErrorKind::NotLeader).then(|| CharmError::LeadershipLost {
@@ -153,17 +157,14 @@ pub fn apply<R: Runner>(tools: &HookTools<R>, plan: &Plan) -> Result<(), CharmEr
         })
     };
     if let Some((data, relations)) = &plan.tempo_api {
-        let bag = data.to_databag();
-        let mut written = 0;
-        for r in relations {
-            match tools.relation_set_app(r, &bag) {
-                Ok(()) => written += 1,
-                Err(e) if vanished(&e) => {
-                    tracing::warn!(relation = %r, "relation vanished during the hook; not publishing to it")
-                }
-                Err(e) => return Err(lost(&e, r).unwrap_or(CharmError::Tool(e))),
-            }
-        }
+        let provider = TempoApiProvider::new(tools, inputs::TEMPO_API, app);
+        let written = provider.publish_to(relations, data).map_err(|e| match e {
+            PublishError::Tool { source, .. } => CharmError::Tool(source),
+            PublishError::NotLeader { relation_name } => CharmError::LeadershipLost {
+                relation: relation_name,
+            },
+            other => CharmError::Publish(other),
+        })?;
         tracing::debug!(
             relations = written,
             http = data.http.direct_url.as_str(),

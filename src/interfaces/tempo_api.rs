@@ -370,7 +370,8 @@ impl<'a, R: Runner> TempoApiProvider<'a, R> {
         self.publish_to(&relations, &data)
     }
 
-    /// Writes `data` to the given relations (already listed by the caller).
+    /// Writes `data` to the given relations (already listed by the caller), skipping any that
+    /// vanish while the hook runs. Returns how many were written.
     pub fn publish_to(
         &self,
         relations: &[RelationId],
@@ -389,12 +390,18 @@ impl<'a, R: Runner> TempoApiProvider<'a, R> {
             });
         }
         let bag = data.to_databag();
+        let mut written = 0;
         for r in relations {
-            self.tools
-                .relation_set_app(r, &bag)
-                .map_err(|source| self.tool_error(source))?;
+            match self.tools.relation_set_app(r, &bag) {
+                Ok(()) => written += 1,
+                // Removed while this hook runs: nothing to publish to any more.
+                Err(e) if e.kind() == ErrorKind::RelationNotFound => {
+                    tracing::warn!(relation = %r, "relation vanished during the hook; not publishing to it");
+                }
+                Err(source) => return Err(self.tool_error(source)),
+            }
         }
-        Ok(relations.len())
+        Ok(written)
     }
 
     fn tool_error(&self, source: HookToolError) -> PublishError {
@@ -578,6 +585,146 @@ mod tests {
             TempoApiAppData::from_databag(&bag),
             Err(DataError::TooLarge { .. })
         ));
+    }
+
+    use crate::sim::inprocess::SimRunner;
+    use crate::sim::model::{HookCtx, Model};
+    use crate::sim::State;
+
+    fn tools(yaml: &str) -> HookTools<SimRunner> {
+        let state = State::from_yaml(yaml).expect("state");
+        HookTools::new(SimRunner::new(Model::new(state, HookCtx::default())))
+    }
+
+    fn calls(t: &HookTools<SimRunner>) -> Vec<String> {
+        t.runner()
+            .clone()
+            .into_model()
+            .calls()
+            .iter()
+            .map(|c| format!("{} {}", c.tool, c.args.join(" ")))
+            .collect()
+    }
+
+    const TWO: &str = "relations:\n  - {id: 1, endpoint: tempo-api, remote_app: a}\n  - {id: 2, endpoint: tempo-api, remote_app: b}\n";
+
+    #[test]
+    fn provider_publishes_one_relation_set_per_relation() {
+        let t = tools(&format!("unit: tempo/0\nleader: true\n{TWO}"));
+        let p = TempoApiProvider::new(&t, DEFAULT_RELATION_NAME, "tempo");
+        assert_eq!(
+            p.publish("http://h:3200", "http://h:9096", None, None)
+                .unwrap(),
+            2
+        );
+        let c = calls(&t);
+        assert_eq!(c[0], "relation-ids tempo-api --format=json");
+        assert_eq!(c[1], "is-leader --format=json");
+        assert_eq!(
+            &c[2..],
+            [
+                "relation-set -r tempo-api:1 --app --file -",
+                "relation-set -r tempo-api:2 --app --file -"
+            ]
+        );
+    }
+
+    #[test]
+    fn provider_refuses_as_non_leader_and_writes_nothing() {
+        let t = tools(&format!("unit: tempo/1\nleader: false\n{TWO}"));
+        let p = TempoApiProvider::new(&t, DEFAULT_RELATION_NAME, "tempo");
+        let e = p
+            .publish("http://h:3200", "http://h:9096", None, None)
+            .unwrap_err();
+        assert!(matches!(e, PublishError::NotLeader { .. }), "{e}");
+        assert!(!calls(&t).iter().any(|c| c.starts_with("relation-set")));
+    }
+
+    #[test]
+    fn provider_with_no_relation_does_nothing_and_invalid_urls_make_no_call() {
+        let t = tools("unit: tempo/1\nleader: false\n");
+        let p = TempoApiProvider::new(&t, DEFAULT_RELATION_NAME, "tempo");
+        assert_eq!(
+            p.publish("http://h:3200", "http://h:9096", None, None)
+                .unwrap(),
+            0
+        );
+        assert_eq!(calls(&t), ["relation-ids tempo-api --format=json"]);
+        let t = tools(&format!("unit: tempo/0\nleader: true\n{TWO}"));
+        let p = TempoApiProvider::new(&t, DEFAULT_RELATION_NAME, "tempo");
+        assert!(matches!(
+            p.publish("ftp://h", "http://h:9096", Some(""), None),
+            Err(PublishError::Invalid(_))
+        ));
+        assert!(calls(&t).is_empty());
+    }
+
+    fn meta(limit: &str) -> Metadata {
+        let text = format!("name: t\nrequires:\n  tempo-api: {{interface: tempo_api{limit}}}\n");
+        Metadata::parse(&text, std::path::Path::new("metadata.yaml")).unwrap()
+    }
+
+    #[test]
+    fn requirer_needs_limit_one() {
+        let t = tools("unit: t/0\n");
+        assert!(TempoApiRequirer::new(&t, &meta(", limit: 1"), DEFAULT_RELATION_NAME).is_ok());
+        let e = TempoApiRequirer::new(&t, &meta(""), DEFAULT_RELATION_NAME)
+            .err()
+            .unwrap();
+        assert!(
+            e.to_string().contains("`tempo-api`") && e.to_string().contains("limit: 1"),
+            "{e}"
+        );
+        assert!(TempoApiRequirer::new(&t, &meta(", limit: 2"), DEFAULT_RELATION_NAME).is_err());
+        assert!(matches!(
+            TempoApiRequirer::new(&t, &meta(", limit: 1"), "other"),
+            Err(RequirerSetupError::NotRequired { .. })
+        ));
+    }
+
+    #[test]
+    fn requirer_get_data_none_some_err() {
+        let none = tools("unit: t/0\n");
+        assert_eq!(
+            TempoApiRequirer::new(&none, &meta(", limit: 1"), "tempo-api")
+                .unwrap()
+                .get_data()
+                .unwrap(),
+            None
+        );
+        let empty =
+            tools("unit: t/0\nrelations: [{id: 4, endpoint: tempo-api, remote_app: tempo}]\n");
+        assert_eq!(
+            TempoApiRequirer::new(&empty, &meta(", limit: 1"), "tempo-api")
+                .unwrap()
+                .get_data()
+                .unwrap(),
+            None
+        );
+        let data = TempoApiAppData::new("http://h:3200", "http://h:9096", None, None).unwrap();
+        let bag = serde_json::to_string(&data.to_databag()).unwrap();
+        let full = tools(&format!("unit: t/0\nrelations: [{{id: 4, endpoint: tempo-api, remote_app: tempo, remote_app_data: {bag}}}]\n"));
+        assert_eq!(
+            TempoApiRequirer::new(&full, &meta(", limit: 1"), "tempo-api")
+                .unwrap()
+                .get_data()
+                .unwrap(),
+            Some(data)
+        );
+        let bad = tools("unit: t/0\nrelations: [{id: 4, endpoint: tempo-api, remote_app: tempo, remote_app_data: {http: nope}}]\n");
+        let e = TempoApiRequirer::new(&bad, &meta(", limit: 1"), "tempo-api")
+            .unwrap()
+            .get_data()
+            .unwrap_err();
+        assert!(matches!(e, RequirerError::Invalid { .. }), "{e}");
+    }
+
+    #[test]
+    fn hostile_input_is_truncated_and_escaped_in_messages() {
+        let hostile = format!("http://a b\n{}", "x".repeat(10_000));
+        let msg = HttpUrl::parse(&hostile).unwrap_err().to_string();
+        assert!(!msg.contains('\n') && msg.contains("\\n"), "{msg}");
+        assert!(msg.len() < 400, "{} bytes", msg.len());
     }
 
     #[test]

@@ -258,6 +258,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn hostile_traefik_values_are_bounded_and_escaped() {
+        let bag: Databag = [
+            ("scheme".to_owned(), format!("x\n{}", "y".repeat(5000))),
+            ("external_host".to_owned(), "h".into()),
+        ]
+        .into();
+        let msg = traefik_address(&bag).unwrap_err().to_string();
+        assert!(!msg.contains('\n') && msg.len() < 300, "{msg}");
+    }
+
+    #[test]
     fn address_states() {
         let bag = |pairs: &[(&str, &str)]| -> Databag {
             pairs

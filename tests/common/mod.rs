@@ -82,9 +82,24 @@ pub fn observable(r: &Report) -> Value {
     v
 }
 
+/// The charm's invariant: every input read at most once per hook, every databag (and each
+/// status) written at most once.
+#[track_caller]
+pub fn assert_no_repeated_calls(r: &Report) {
+    let mut seen = std::collections::BTreeSet::new();
+    for c in &r.calls {
+        if matches!(c.tool.as_str(), "juju-log" | "application-version-set") {
+            continue;
+        }
+        let key = format!("{} {}", c.tool, c.args.join(" "));
+        assert!(seen.insert(key.clone()), "repeated in {}: {key}", r.event);
+    }
+}
+
 /// Runs the event both ways and checks they agree; returns the process run's report.
 pub fn both(dir: &Path, state: &State, spec: &EventSpec) -> Report {
     let a = inproc(state, spec);
+    assert_no_repeated_calls(&a);
     let b = process_in(dir, state, spec);
     assert_eq!(
         observable(&a),
