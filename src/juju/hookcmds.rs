@@ -388,6 +388,32 @@ impl<R: Runner> HookTools<R> {
             })
     }
 
+    /// `state-get --format=json`: the charm's state map, kept by Juju across hooks.
+    pub fn state_get(&self) -> Result<Databag, HookToolError> {
+        let v: Option<Databag> = self.json(
+            "state-get",
+            &[s("--format=json")],
+            "a JSON object of strings",
+        )?;
+        Ok(v.unwrap_or_default())
+    }
+
+    /// `state-set --file -`: merges `data` into the charm state (committed with the hook).
+    pub fn state_set(&self, data: &Databag) -> Result<(), HookToolError> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        let args = vec![s("--file"), s("-")];
+        let stdin = serde_json::to_vec(data)
+            .map_err(|e| HookToolError::bad_output("state-set", &args, "serialisable", e, &[]))?;
+        self.call("state-set", &args, Some(&stdin)).map(drop)
+    }
+
+    /// `state-delete <key>`.
+    pub fn state_delete(&self, key: &str) -> Result<(), HookToolError> {
+        self.call("state-delete", &[s(key)], None).map(drop)
+    }
+
     /// `action-get --format=json`: the action's parameters.
     pub fn action_get(&self) -> Result<serde_json::Map<String, serde_json::Value>, HookToolError> {
         let v: Option<serde_json::Map<String, serde_json::Value>> =
@@ -589,6 +615,30 @@ mod tests {
                 "open-port 3200/tcp",
                 "opened-ports --format=json",
                 "status-get --include-data --format=json --application=false",
+            ]
+        );
+    }
+
+    #[test]
+    fn charm_state_tools_argv() {
+        let t = HookTools::new(Recorder::answering(&[
+            (0, r#"{"a":"b"}"#, ""),
+            (0, "", ""),
+            (0, "", ""),
+        ]));
+        assert_eq!(
+            t.state_get().unwrap().get("a").map(String::as_str),
+            Some("b")
+        );
+        t.state_set(&[("k".to_owned(), "v".to_owned())].into())
+            .unwrap();
+        t.state_delete("a").unwrap();
+        assert_eq!(
+            argv(&t),
+            [
+                "state-get --format=json",
+                "state-set --file - <<< {\"k\":\"v\"}",
+                "state-delete a"
             ]
         );
     }

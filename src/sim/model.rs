@@ -34,7 +34,14 @@ pub const TOOLS: &[&str] = &[
     "action-set",
     "action-fail",
     "action-log",
+    "state-get",
+    "state-set",
+    "state-delete",
 ];
+
+/// Juju's limits on charm state (contract §4): value bytes and key bytes.
+const STATE_VALUE_MAX: usize = 64 * 1024;
+const STATE_KEY_MAX: usize = 256;
 
 /// The hook's own context: the defaults tools use when no `-r` or target is given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -124,6 +131,7 @@ pub struct Model {
     ctx: HookCtx,
     pending: BTreeMap<u32, (Databag, Databag)>,
     pending_ports: Vec<String>,
+    pending_state: BTreeMap<String, String>,
     calls: Vec<Call>,
     logs: Vec<LogLine>,
     leader_now: bool,
@@ -155,6 +163,7 @@ impl Model {
             .collect();
         Self {
             pending_ports: state.opened_ports.clone(),
+            pending_state: state.charm_state.clone(),
             leader_now: state.leader,
             state,
             ctx,
@@ -258,6 +267,7 @@ impl Model {
                 }
             }
             self.state.opened_ports = std::mem::take(&mut self.pending_ports);
+            self.state.charm_state = std::mem::take(&mut self.pending_state);
         }
         let vanished = &self.vanished;
         self.state.relations.retain(|r| !vanished.contains(&r.id));
@@ -291,6 +301,9 @@ impl Model {
             "open-port" | "close-port" => self.port(tool == "open-port", args),
             "opened-ports" => self.opened_ports(args),
             "action-get" | "action-set" | "action-fail" | "action-log" => self.action(tool, args),
+            "state-get" => self.state_get(args),
+            "state-set" => return self.state_set(args, stdin),
+            "state-delete" => self.state_delete(args),
             _ => Response::err(1, format!("unknown command {tool:?}")),
         })
     }
@@ -1015,6 +1028,94 @@ impl Model {
     }
 }
 
+impl Model {
+    // ---- charm state ------------------------------------------------------------------------
+
+    fn state_get(&self, args: &[String]) -> Response {
+        let (flags, pos) = match Self::parse(args, &[&FORMAT, &OUTPUT]) {
+            Ok(p) => p,
+            Err(e) => return e,
+        };
+        match pos.as_slice() {
+            [] => Self::render(&flags, &json!(self.pending_state)),
+            [key] => Self::render(
+                &flags,
+                &self
+                    .pending_state
+                    .get(key)
+                    .map_or(Value::Null, |v| json!(v)),
+            ),
+            more => Self::extra(&more[1..]),
+        }
+    }
+
+    fn state_set(&mut self, args: &[String], stdin: Option<&[u8]>) -> Option<Response> {
+        const FILE: Flag = Flag("file", &["--file"], true);
+        let (flags, pos) = match Self::parse(args, &[&FILE]) {
+            Ok(p) => p,
+            Err(e) => return Some(e),
+        };
+        let mut changes = Vec::new();
+        if let Some(path) = flags.get("file") {
+            let bytes = if path == "-" {
+                stdin?.to_vec()
+            } else {
+                std::fs::read(path).unwrap_or_default()
+            };
+            match parse_settings_file(&bytes) {
+                Ok(kv) => changes.extend(kv),
+                Err(e) => return Some(Response::err(1, e)),
+            }
+        }
+        for p in &pos {
+            let Some((k, v)) = p.split_once('=').filter(|(k, _)| !k.is_empty()) else {
+                return Some(Response::err(
+                    2,
+                    format!("expected \"key=value\", got {p:?}"),
+                ));
+            };
+            changes.push((k.to_owned(), v.to_owned()));
+        }
+        for (k, v) in &changes {
+            if k.len() > STATE_KEY_MAX {
+                return Some(Response::err(
+                    1,
+                    format!("key {k:?} exceeds the {STATE_KEY_MAX}-byte limit"),
+                ));
+            }
+            if v.len() > STATE_VALUE_MAX {
+                return Some(Response::err(
+                    1,
+                    format!("value of key {k:?} exceeds the {STATE_VALUE_MAX}-byte limit"),
+                ));
+            }
+        }
+        for (k, v) in changes {
+            if v.is_empty() {
+                self.pending_state.remove(&k);
+            } else {
+                self.pending_state.insert(k, v);
+            }
+        }
+        Some(Response::ok(Vec::new()))
+    }
+
+    fn state_delete(&mut self, args: &[String]) -> Response {
+        let (_, pos) = match Self::parse(args, &[]) {
+            Ok(p) => p,
+            Err(e) => return e,
+        };
+        match pos.as_slice() {
+            [key] => {
+                self.pending_state.remove(key);
+                Response::ok(Vec::new())
+            }
+            [] => Response::err(2, "no key specified"),
+            more => Self::extra(&more[1..]),
+        }
+    }
+}
+
 /// Parses a `relation-set --file` document: a YAML mapping whose scalars become their text.
 fn parse_settings_file(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
     let doc: serde_yaml::Value =
@@ -1518,6 +1619,45 @@ relations:
         assert_eq!(err(&run(&mut m, "open-port", &["x"], None)).0, 2);
         m.finish(0);
         assert_eq!(m.state().opened_ports, vec!["3200/tcp", "9096/tcp"]);
+    }
+
+    #[test]
+    fn charm_state_is_staged_and_bounded() {
+        let mut m = Model::new(
+            state("unit: t/0\ncharm_state: {a: '1'}"),
+            HookCtx::default(),
+        );
+        out(&run(
+            &mut m,
+            "state-set",
+            &["--file", "-"],
+            Some("{b: '2'}"),
+        ));
+        out(&run(&mut m, "state-delete", &["a"], None));
+        assert_eq!(
+            out(&run(&mut m, "state-get", &["--format=json"], None)),
+            "{\"b\":\"2\"}\n"
+        );
+        assert_eq!(out(&run(&mut m, "state-get", &["b"], None)), "2\n");
+        assert_eq!(
+            out(&run(&mut m, "state-get", &["a"], None)),
+            "",
+            "smart format prints nothing for a missing key"
+        );
+        let big = format!("k={}", "x".repeat(64 * 1024 + 1));
+        assert!(err(&run(&mut m, "state-set", &[big.as_str()], None))
+            .1
+            .contains("limit"));
+        let mut failed = m.clone();
+        assert!(!failed.finish(1).committed);
+        assert_eq!(
+            failed.state().charm_state.get("a").map(String::as_str),
+            Some("1"),
+            "a failed hook keeps the old state"
+        );
+        m.finish(0);
+        assert_eq!(m.state().charm_state.len(), 1);
+        assert_eq!(m.state().charm_state["b"], "2");
     }
 
     #[test]

@@ -58,6 +58,9 @@ pub struct State {
     /// What `application-version-set` last set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_version: Option<String>,
+    /// Charm state (`state-get`/`state-set`), kept by Juju across hooks.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub charm_state: BTreeMap<String, String>,
     /// Parameters of the action being run, for `action-get`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub action_params: BTreeMap<String, serde_json::Value>,
