@@ -837,9 +837,9 @@ impl Model {
             Ok(p) => p,
             Err(e) => return e,
         };
-        let Some(binding) = pos.first() else {
+        if pos.is_empty() {
             return Response::err(2, "no arguments specified");
-        };
+        }
         if pos.len() > 1 {
             return Self::extra(&pos[1..]);
         }
@@ -848,15 +848,8 @@ impl Model {
                 return e;
             }
         }
-        let known =
-            self.state.relations.iter().any(|r| &r.endpoint == binding) || binding == "juju-info";
-        if !known && !self.state.relations.is_empty() && binding.is_empty() {
-            return Response::err(
-                1,
-                format!("no network config found for binding {binding:?}"),
-            );
-        }
-        // A deterministic pod address derived from the unit number.
+        // Juju knows the bindings from metadata; the state does not list them, so any binding
+        // gets the unit's (deterministic) pod address, derived from the unit number.
         let n = self
             .state
             .unit
