@@ -18,7 +18,11 @@ fuzz_target!(|data: &[u8]| {
         Some((c, rest)) => (i32::from(*c % 3), rest.to_vec()),
         None => (0, Vec::new()),
     };
-    let t = HookTools::new(Canned(ToolOutput { code, stdout: out.clone(), stderr: out }));
+    let t = HookTools::new(Canned(ToolOutput {
+        code,
+        stdout: out.clone(),
+        stderr: out,
+    }));
     let r = RelationId::new("x", 1);
     let _ = t.relation_get_app(&r, "a");
     let _ = t.relation_get_unit(&r, &UnitName::new("a", 0));

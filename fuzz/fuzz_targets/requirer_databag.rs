@@ -19,7 +19,12 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(Some(d)) = TempoApiAppData::from_databag(&bag) {
         // What was accepted re-serialises and reads back the same.
-        assert_eq!(TempoApiAppData::from_databag(&d.to_databag()).ok().flatten(), Some(d.clone()));
+        assert_eq!(
+            TempoApiAppData::from_databag(&d.to_databag())
+                .ok()
+                .flatten(),
+            Some(d.clone())
+        );
         assert!(HttpUrl::parse(d.http.direct_url.as_str()).is_ok());
     }
 });

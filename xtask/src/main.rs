@@ -113,6 +113,11 @@ fn cargo() -> Command {
 /// else the host's glibc target.
 fn build(debug: bool) -> Result<PathBuf> {
     let musl = musl_available();
+    if musl {
+        eprintln!("xtask: building static binaries for {MUSL}");
+    } else {
+        eprintln!("xtask: building glibc binaries ({MUSL} not installed: `rustup target add {MUSL}`)");
+    }
     let mut cmd = cargo();
     cmd.current_dir(root()).args([
         "build",
