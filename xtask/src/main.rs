@@ -116,7 +116,9 @@ fn build(debug: bool) -> Result<PathBuf> {
     if musl {
         eprintln!("xtask: building static binaries for {MUSL}");
     } else {
-        eprintln!("xtask: building glibc binaries ({MUSL} not installed: `rustup target add {MUSL}`)");
+        eprintln!(
+            "xtask: building glibc binaries ({MUSL} not installed: `rustup target add {MUSL}`)"
+        );
     }
     let mut cmd = cargo();
     cmd.current_dir(root()).args([
