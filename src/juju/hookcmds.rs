@@ -268,11 +268,20 @@ impl<R: Runner> HookTools<R> {
         if app {
             args.push(s("--app"));
         }
+        self.set_file_stdin("relation-set", args, data)
+    }
+
+    /// `<tool> <args> --file -` with the whole map as JSON on stdin (never on argv).
+    fn set_file_stdin(
+        &self,
+        tool: &str,
+        mut args: Vec<String>,
+        data: &Databag,
+    ) -> Result<(), HookToolError> {
         args.extend([s("--file"), s("-")]);
-        let stdin = serde_json::to_vec(data).map_err(|e| {
-            HookToolError::bad_output("relation-set", &args, "serialisable", e, &[])
-        })?;
-        self.call("relation-set", &args, Some(&stdin)).map(drop)
+        let stdin = serde_json::to_vec(data)
+            .map_err(|e| HookToolError::bad_output(tool, &args, "serialisable", e, &[]))?;
+        self.call(tool, &args, Some(&stdin)).map(drop)
     }
 
     /// `is-leader --format=json`, asked at most once per [`HookTools`] (one hook).
@@ -403,10 +412,7 @@ impl<R: Runner> HookTools<R> {
         if data.is_empty() {
             return Ok(());
         }
-        let args = vec![s("--file"), s("-")];
-        let stdin = serde_json::to_vec(data)
-            .map_err(|e| HookToolError::bad_output("state-set", &args, "serialisable", e, &[]))?;
-        self.call("state-set", &args, Some(&stdin)).map(drop)
+        self.set_file_stdin("state-set", Vec::new(), data)
     }
 
     /// `state-delete <key>`.

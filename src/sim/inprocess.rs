@@ -27,13 +27,18 @@ impl SimRunner {
 
     /// The model back, once every clone is gone (else a copy).
     pub fn into_model(self) -> Model {
-        match Arc::try_unwrap(self.model) {
-            Ok(m) => m.into_inner().unwrap_or_else(|p| p.into_inner()),
-            Err(shared) => shared
-                .lock()
-                .map(|m| m.clone())
-                .unwrap_or_else(|p| p.into_inner().clone()),
-        }
+        unshare(self.model)
+    }
+}
+
+/// The model out of a shared handle: moved when this is the last handle, else copied.
+pub(crate) fn unshare(model: Arc<Mutex<Model>>) -> Model {
+    match Arc::try_unwrap(model) {
+        Ok(m) => m.into_inner().unwrap_or_else(|p| p.into_inner()),
+        Err(shared) => shared
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_else(|p| p.into_inner().clone()),
     }
 }
 

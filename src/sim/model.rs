@@ -536,42 +536,10 @@ impl Model {
             Ok(id) => id,
             Err(e) => return Some(e),
         };
-        let mut changes: Vec<(String, String)> = Vec::new();
-        match flags.get("file").map(String::as_str) {
-            None => {}
-            Some(path) => {
-                let bytes = if path == "-" {
-                    stdin?.to_vec()
-                } else {
-                    match std::fs::read(path) {
-                        Ok(b) => b,
-                        Err(e) => {
-                            return Some(Response::err(1, format!("cannot read {path:?}: {e}")))
-                        }
-                    }
-                };
-                match parse_settings_file(&bytes) {
-                    Ok(kv) => changes.extend(kv),
-                    Err(e) => return Some(Response::err(1, e)),
-                }
-            }
-        }
-        let mut seen = BTreeSet::new();
-        for p in &pos {
-            let Some((k, v)) = p.split_once('=').filter(|(k, _)| !k.is_empty()) else {
-                return Some(Response::err(
-                    2,
-                    format!("expected \"key=value\", got {p:?}"),
-                ));
-            };
-            if !seen.insert(k.to_owned()) {
-                return Some(Response::err(
-                    2,
-                    format!("key {k:?} specified more than once"),
-                ));
-            }
-            changes.push((k.to_owned(), v.to_owned()));
-        }
+        let changes = match settings_input(&flags, &pos, stdin)? {
+            Ok(c) => c,
+            Err(e) => return Some(e),
+        };
         let app = flags.get("app").is_some_and(|v| v == "true");
         if app && !self.leader_now {
             return Some(Response::err(1, "cannot write relation settings"));
@@ -1048,27 +1016,10 @@ impl Model {
             Ok(p) => p,
             Err(e) => return Some(e),
         };
-        let mut changes = Vec::new();
-        if let Some(path) = flags.get("file") {
-            let bytes = if path == "-" {
-                stdin?.to_vec()
-            } else {
-                std::fs::read(path).unwrap_or_default()
-            };
-            match parse_settings_file(&bytes) {
-                Ok(kv) => changes.extend(kv),
-                Err(e) => return Some(Response::err(1, e)),
-            }
-        }
-        for p in &pos {
-            let Some((k, v)) = p.split_once('=').filter(|(k, _)| !k.is_empty()) else {
-                return Some(Response::err(
-                    2,
-                    format!("expected \"key=value\", got {p:?}"),
-                ));
-            };
-            changes.push((k.to_owned(), v.to_owned()));
-        }
+        let changes = match settings_input(&flags, &pos, stdin)? {
+            Ok(c) => c,
+            Err(e) => return Some(e),
+        };
         for (k, v) in &changes {
             if k.len() > STATE_KEY_MAX {
                 return Some(Response::err(
@@ -1107,6 +1058,47 @@ impl Model {
             more => Self::extra(&more[1..]),
         }
     }
+}
+
+/// The settings `relation-set` and `state-set` take: a `--file` (`-` = stdin) then
+/// `key=value` arguments, which override it. `None` means "needs stdin".
+fn settings_input(
+    flags: &Flags,
+    pos: &[String],
+    stdin: Option<&[u8]>,
+) -> Option<Result<Vec<(String, String)>, Response>> {
+    let mut changes = Vec::new();
+    if let Some(path) = flags.get("file") {
+        let bytes = if path == "-" {
+            stdin?.to_vec()
+        } else {
+            match std::fs::read(path) {
+                Ok(b) => b,
+                Err(e) => return Some(Err(Response::err(1, format!("cannot read {path:?}: {e}")))),
+            }
+        };
+        match parse_settings_file(&bytes) {
+            Ok(kv) => changes.extend(kv),
+            Err(e) => return Some(Err(Response::err(1, e))),
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for p in pos {
+        let Some((k, v)) = p.split_once('=').filter(|(k, _)| !k.is_empty()) else {
+            return Some(Err(Response::err(
+                2,
+                format!("expected \"key=value\", got {p:?}"),
+            )));
+        };
+        if !seen.insert(k.to_owned()) {
+            return Some(Err(Response::err(
+                2,
+                format!("key {k:?} specified more than once"),
+            )));
+        }
+        changes.push((k.to_owned(), v.to_owned()));
+    }
+    Some(Ok(changes))
 }
 
 /// Parses a `relation-set --file` document: a YAML mapping whose scalars become their text.

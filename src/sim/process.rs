@@ -181,13 +181,7 @@ pub fn run_process(
     let _ = server.join();
     let output = output?;
     let code = output.status.code().unwrap_or(-1);
-    let model = match Arc::try_unwrap(model) {
-        Ok(m) => m.into_inner().unwrap_or_else(|p| p.into_inner()),
-        Err(shared) => shared
-            .lock()
-            .map(|m| m.clone())
-            .unwrap_or_else(|p| p.into_inner().clone()),
-    };
+    let model = super::inprocess::unshare(model);
     let mut stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     if !output.stdout.is_empty() {
         stderr.push_str(&format!(
