@@ -16,7 +16,13 @@ use serde_json::Value;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const CHARM_BIN: &str = env!("CARGO_BIN_EXE_tempo-coordinator-k8s");
-const SIM_BIN: &str = env!("CARGO_BIN_EXE_charm-sim");
+
+#[path = "../tests/common/bins.rs"]
+mod bins;
+
+fn sim_bin() -> PathBuf {
+    bins::workspace_bin("charm-sim")
+}
 
 struct Charm {
     name: &'static str,
@@ -107,7 +113,7 @@ fn state_file(app: &str, n: usize) -> tempfile::NamedTempFile {
 
 /// One run of `charm-sim run` (a fresh process, so its peak-RSS figure is this hook's).
 fn run(charm: &Charm, state: &Path, event: &str, wrap: Option<&str>) -> Value {
-    let mut cmd = Command::new(SIM_BIN);
+    let mut cmd = Command::new(sim_bin());
     cmd.args(["run", "--format", "json", "--event", event, "--charm-dir"])
         .arg(charm.dir.path())
         .arg("--state")
@@ -214,7 +220,7 @@ fn peak_rss_kib(charm: &Charm, state: &Path, event: &str) -> Option<u64> {
 fn tool_client_rss_kib() -> Option<u64> {
     let dir = tempfile::tempdir().ok()?;
     let link = dir.path().join("relation-ids");
-    std::os::unix::fs::symlink(SIM_BIN, &link).ok()?;
+    std::os::unix::fs::symlink(sim_bin(), &link).ok()?;
     let out = Command::new("/usr/bin/time")
         .args(["-f", "maxrss=%M"])
         .arg(&link)

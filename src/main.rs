@@ -3,8 +3,8 @@
 //! exit-code policy lives in `charm::entry`.
 
 fn main() -> std::process::ExitCode {
-    use tempo_charm::charm::{entry, RealHost};
-    tempo_charm::juju::run_main("tempo-coordinator-k8s", |env, argv0, runner| {
+    use tempo_coordinator::{entry, RealHost};
+    juju_charm::run_main("tempo-coordinator-k8s", |env, argv0, runner| {
         entry(env, argv0, runner, &RealHost)
     })
 }

@@ -4,9 +4,9 @@
 
 mod common;
 
+use charm_sim::EventSpec;
 use common::*;
 use serde_json::json;
-use tempo_charm::sim::EventSpec;
 
 const HTTP: &str = r#"{"direct_url": "http://tempo.cos.svc.cluster.local:3200/"}"#;
 const GRPC: &str = r#"{"direct_url": "http://tempo.cos.svc.cluster.local:9096/"}"#;
@@ -25,7 +25,7 @@ fn leader_with(n: u32, extra: &str) -> String {
     )
 }
 
-fn tools(r: &tempo_charm::sim::Report) -> Vec<String> {
+fn tools(r: &charm_sim::Report) -> Vec<String> {
     r.calls
         .iter()
         .map(|c| format!("{} {}", c.tool, c.args.join(" ")))

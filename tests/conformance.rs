@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use charm_interfaces::tempo_api::TempoApiAppData;
+use juju_charm::Databag;
 use serde_json::Value;
-use tempo_charm::interfaces::tempo_api::TempoApiAppData;
-use tempo_charm::juju::Databag;
 
 fn vectors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/tempo_api")

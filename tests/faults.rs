@@ -4,10 +4,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use charm_sim::{EventSpec, Report, State};
 use common::*;
-use tempo_charm::sim::{EventSpec, Report, State};
 
 const THREE: &str = "unit: tempo/0
 leader: true
@@ -254,19 +254,9 @@ fn tester_refuses_metadata_without_limit_one() {
     }
 }
 
-fn example(name: &str) -> PathBuf {
-    // Examples are built by `cargo test` next to the test binaries: target/<profile>/examples.
-    let exe = std::env::current_exe().expect("test exe");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("profile dir")
-        .join("examples")
-        .join(name)
-}
-
 #[test]
 fn hostile_values_round_trip_through_stdin_unchanged() {
-    let echo = example("echo_charm");
+    let echo = echo_bin();
     assert!(echo.is_file(), "{} not built", echo.display());
     let dir = charm_dir(".", echo.to_str().unwrap(), &["dispatch"]);
     std::fs::write(
@@ -274,11 +264,7 @@ fn hostile_values_round_trip_through_stdin_unchanged() {
         "name: echo\nrequires:\n  db: {interface: x}\n",
     )
     .unwrap();
-    std::fs::write(
-        dir.path().join("dispatch"),
-        "#!/bin/sh\nexec ./bin/echo_charm\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("dispatch"), "#!/bin/sh\nexec ./bin/echo\n").unwrap();
     let mut hostile =
         String::from("$(touch /tmp/pwned); `id` | rm -rf / && echo '\"' \\ \n\r\t{\"k\": [1]}\n");
     hostile.push_str(&"x".repeat(1 << 20));
@@ -311,7 +297,7 @@ fn hostile_values_round_trip_through_stdin_unchanged() {
 #[test]
 #[ignore = "child half of a_panic_is_reported_once_and_fails"]
 fn panic_child() {
-    tempo_charm::juju::log::install_panic_hook("panic-child", tempo_charm::juju::ProcessRunner);
+    juju_charm::log::install_panic_hook("panic-child", juju_charm::ProcessRunner);
     if std::env::var_os("PANIC_CHILD").is_some() {
         panic!("deliberate panic for the panic-hook test");
     }

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use charm_sim::{EventSpec, Report};
 use common::*;
-use tempo_charm::sim::{EventSpec, Report};
 
 const PLATFORM: &str = "ubuntu@24.04-amd64";
 

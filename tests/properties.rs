@@ -4,14 +4,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+use charm_interfaces::tempo_api::{HttpUrl, TempoApiAppData};
+use charm_interfaces::traefik_route::{traefik_address, TraefikAddress};
+use charm_sim::model::{HookCtx, Model, TOOLS};
+use charm_sim::State;
+use juju_charm::runner::{RunError, ToolOutput};
+use juju_charm::{Context, Databag, HookTools, Metadata, RelationId, Runner, UnitName};
 use proptest::prelude::*;
 use serde_json::Value;
-use tempo_charm::interfaces::tempo_api::{HttpUrl, TempoApiAppData};
-use tempo_charm::interfaces::traefik_route::{traefik_address, TraefikAddress};
-use tempo_charm::juju::runner::{RunError, ToolOutput};
-use tempo_charm::juju::{Context, Databag, HookTools, Metadata, RelationId, Runner, UnitName};
-use tempo_charm::sim::model::{HookCtx, Model, TOOLS};
-use tempo_charm::sim::State;
 
 fn vector_inputs() -> Vec<String> {
     let path =

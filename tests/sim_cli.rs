@@ -12,7 +12,7 @@ use common::*;
 use serde_json::Value;
 
 fn sim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(SIM_BIN)
+    let out = Command::new(sim_bin())
         .args(args)
         .current_dir(ROOT)
         .output()
@@ -73,7 +73,7 @@ fn run_prints_a_json_report_and_writes_the_new_state() {
     assert_eq!(first["tool"], "config-get");
     assert_eq!(first["args"], serde_json::json!(["--format=json"]));
     let new_state =
-        tempo_charm::sim::State::from_yaml(&std::fs::read_to_string(out.path()).unwrap()).unwrap();
+        charm_sim::State::from_yaml(&std::fs::read_to_string(out.path()).unwrap()).unwrap();
     assert_eq!(
         new_state.relation(3).unwrap().local_app.len(),
         2,
@@ -247,11 +247,7 @@ fn runs_a_charm_written_with_python_ops() {
     )
     .unwrap();
     let s = state("unit: tiny-ops/0\nleader: true\nrelations:\n  - {id: 5, endpoint: out, remote_app: consumer, remote_units: [consumer/0]}\n");
-    let r = process_in(
-        dir.path(),
-        &s,
-        &tempo_charm::sim::EventSpec::new("leader-elected"),
-    );
+    let r = process_in(dir.path(), &s, &charm_sim::EventSpec::new("leader-elected"));
     assert!(r.ok(), "ops charm failed: {}", r.stderr);
     assert_eq!(
         app_bag(&r, 5).get("greeting").map(String::as_str),

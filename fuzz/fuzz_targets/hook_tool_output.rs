@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tempo_charm::juju::runner::{RunError, ToolOutput};
-use tempo_charm::juju::{HookTools, RelationId, Runner, UnitName};
+use juju_charm::runner::{RunError, ToolOutput};
+use juju_charm::{HookTools, RelationId, Runner, UnitName};
 
 struct Canned(ToolOutput);
 impl Runner for Canned {

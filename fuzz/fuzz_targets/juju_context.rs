@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use libfuzzer_sys::fuzz_target;
-use tempo_charm::juju::Context;
+use juju_charm::Context;
 
 fuzz_target!(|s: &str| {
     let mut env: HashMap<String, String> = [

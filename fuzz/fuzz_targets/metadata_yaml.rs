@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use tempo_charm::juju::Metadata;
+use juju_charm::Metadata;
 
 fuzz_target!(|s: &str| {
     if let Ok(m) = Metadata::parse(s, Path::new("metadata.yaml")) {

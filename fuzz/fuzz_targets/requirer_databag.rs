@@ -2,8 +2,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tempo_charm::interfaces::tempo_api::{HttpUrl, TempoApiAppData};
-use tempo_charm::juju::Databag;
+use charm_interfaces::tempo_api::{HttpUrl, TempoApiAppData};
+use juju_charm::Databag;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

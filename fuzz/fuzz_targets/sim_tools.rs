@@ -2,8 +2,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tempo_charm::sim::model::{HookCtx, Model, TOOLS};
-use tempo_charm::sim::State;
+use charm_sim::model::{HookCtx, Model, TOOLS};
+use charm_sim::State;
 
 fuzz_target!(|data: &[u8]| {
     let Some((t, rest)) = data.split_first() else {

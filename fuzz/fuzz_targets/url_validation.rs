@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tempo_charm::interfaces::tempo_api::HttpUrl;
+use charm_interfaces::tempo_api::HttpUrl;
 
 fuzz_target!(|s: &str| {
     if let Ok(u) = HttpUrl::parse(s) {

@@ -2,18 +2,34 @@
 //! compiled binary, and runs of one event through both transports of the simulator.
 #![allow(dead_code)]
 
+pub mod bins;
+pub use bins::workspace_bin;
+
 use std::path::{Path, PathBuf};
 
+use charm_sim::inprocess::run_in_process;
+use charm_sim::process::{run_process, ProcessOptions};
+use charm_sim::{EventSpec, Report, State};
 use serde_json::Value;
-use tempo_charm::charm::{entry, Host};
-use tempo_charm::sim::inprocess::run_in_process;
-use tempo_charm::sim::process::{run_process, ProcessOptions};
-use tempo_charm::sim::{EventSpec, Report, State};
+use tempo_coordinator::{entry, Host};
 
 pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 pub const CHARM_BIN: &str = env!("CARGO_BIN_EXE_tempo-coordinator-k8s");
-pub const TESTER_BIN: &str = env!("CARGO_BIN_EXE_tempo-api-tester");
-pub const SIM_BIN: &str = env!("CARGO_BIN_EXE_charm-sim");
+
+/// The `charm-sim` executable (the simulator's package, built on first use).
+pub fn sim_bin() -> PathBuf {
+    workspace_bin("charm-sim")
+}
+
+/// The tester charm's executable.
+pub fn tester_bin() -> PathBuf {
+    workspace_bin("tempo-api-tester")
+}
+
+/// The layer's echo example charm.
+pub fn echo_bin() -> PathBuf {
+    workspace_bin("examples/echo")
+}
 
 /// Off Kubernetes: no pod FQDN, as on this machine.
 pub struct NoK8s;
@@ -47,8 +63,8 @@ pub fn coordinator_dir() -> tempfile::TempDir {
 
 pub fn tester_dir() -> tempfile::TempDir {
     charm_dir(
-        "tests/integration/tester",
-        TESTER_BIN,
+        "crates/tempo-api-tester",
+        tester_bin().to_str().expect("utf-8 path"),
         &["metadata.yaml", "dispatch"],
     )
 }
@@ -67,7 +83,7 @@ pub fn inproc(state: &State, spec: &EventSpec) -> Report {
 
 /// Runs the real binary through `dispatch` with charm-sim's tools on PATH.
 pub fn process_in(dir: &Path, state: &State, spec: &EventSpec) -> Report {
-    let opts = ProcessOptions::new(PathBuf::from(SIM_BIN));
+    let opts = ProcessOptions::new(sim_bin());
     run_process(state, spec, dir, &opts, 7).expect("process run")
 }
 
@@ -110,13 +126,13 @@ pub fn both(dir: &Path, state: &State, spec: &EventSpec) -> Report {
     b
 }
 
-pub fn app_bag(r: &Report, id: u32) -> &tempo_charm::juju::Databag {
+pub fn app_bag(r: &Report, id: u32) -> &juju_charm::Databag {
     &r.relation(id)
         .unwrap_or_else(|| panic!("relation {id} missing from report"))
         .local_app
 }
 
-pub fn unit_bag(r: &Report, id: u32) -> &tempo_charm::juju::Databag {
+pub fn unit_bag(r: &Report, id: u32) -> &juju_charm::Databag {
     &r.relation(id)
         .unwrap_or_else(|| panic!("relation {id} missing from report"))
         .local_unit

@@ -41,7 +41,7 @@ const CHARMS: &[CharmSpec] = &[
     CharmSpec {
         name: "tempo-api-tester",
         binary: "tempo-api-tester",
-        source_dir: "tests/integration/tester",
+        source_dir: "crates/tempo-api-tester",
         files: &["metadata.yaml", "dispatch"],
         hooks_from: None,
     },
@@ -123,8 +123,12 @@ fn build(debug: bool) -> Result<PathBuf> {
     let mut cmd = cargo();
     cmd.current_dir(root()).args([
         "build",
+        "-p",
+        "tempo-coordinator-k8s",
         "--bin",
         "tempo-coordinator-k8s",
+        "-p",
+        "tempo-api-tester",
         "--bin",
         "tempo-api-tester",
     ]);
@@ -152,7 +156,7 @@ fn build(debug: bool) -> Result<PathBuf> {
 fn build_sim() -> Result<PathBuf> {
     let status = cargo()
         .current_dir(root())
-        .args(["build", "--bin", "charm-sim"])
+        .args(["build", "-p", "charm-sim", "--bin", "charm-sim"])
         .status()
         .context("cannot run cargo build")?;
     if !status.success() {

@@ -1,0 +1,581 @@
+//! Preparing one hook as Juju's unit agent does: the event's relation and remote unit, the
+//! `JUJU_*` environment (contract §1.3), membership changes that come with the event, and
+//! running it over either transport into a [`Report`].
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::model::{Call, HookCtx, LogLine, Model};
+use crate::state::{State, StatusState};
+use juju_charm::{Databag, RelationEventKind};
+
+/// An event to run: a hook name (`install`, `tempo-api-relation-joined`) or `actions/<name>`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSpec {
+    /// The hook name, or `actions/<name>`.
+    pub event: String,
+    /// The relation (`tempo-api:3` or `3`) for relation events; needed only when the
+    /// endpoint has several.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relation: Option<String>,
+    /// The remote unit (joined/changed/departed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_unit: Option<String>,
+    /// The departing unit (departed); defaults to the remote unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub departing_unit: Option<String>,
+}
+
+impl EventSpec {
+    /// An event with no relation details.
+    pub fn new(event: &str) -> Self {
+        Self {
+            event: event.to_owned(),
+            ..Default::default()
+        }
+    }
+    /// A relation event on `relation` (`endpoint:id`).
+    pub fn on(event: &str, relation: &str) -> Self {
+        Self {
+            event: event.to_owned(),
+            relation: Some(relation.to_owned()),
+            ..Default::default()
+        }
+    }
+    /// Sets the remote unit.
+    pub fn remote_unit(mut self, unit: &str) -> Self {
+        self.remote_unit = Some(unit.to_owned());
+        self
+    }
+}
+
+/// The event cannot be run against this state.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// The event makes no sense for the state (unknown relation, unit...).
+    #[error("cannot run `{event}`: {reason}")]
+    Event {
+        /// The event.
+        event: String,
+        /// Why.
+        reason: String,
+    },
+    /// The state is invalid.
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
+    /// Running the charm failed at the simulator's end.
+    #[error("simulator I/O failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A hook ready to run.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The tool server's context.
+    pub ctx: HookCtx,
+    /// `hooks/<name>` or `actions/<name>`.
+    pub dispatch_path: String,
+    /// The environment (without PATH and the socket variables, which the transport adds).
+    pub env: BTreeMap<String, String>,
+    /// The state the hook sees (membership already advanced for joined/departed).
+    pub state: State,
+    /// Set when Juju would not run the hook at all.
+    pub skip: Option<String>,
+    relation_kind: Option<(u32, RelationEventKind)>,
+}
+
+fn relation_kind(hook: &str) -> Option<(&str, RelationEventKind)> {
+    [
+        ("-relation-created", RelationEventKind::Created),
+        ("-relation-joined", RelationEventKind::Joined),
+        ("-relation-changed", RelationEventKind::Changed),
+        ("-relation-departed", RelationEventKind::Departed),
+        ("-relation-broken", RelationEventKind::Broken),
+    ]
+    .into_iter()
+    .find_map(|(suffix, kind)| {
+        hook.strip_suffix(suffix)
+            .filter(|e| !e.is_empty())
+            .map(|e| (e, kind))
+    })
+}
+
+/// Prepares `spec` against `state` for the charm in `charm_dir`.
+pub fn prepare(
+    state: &State,
+    spec: &EventSpec,
+    charm_dir: &Path,
+    seq: u64,
+) -> Result<Prepared, SimError> {
+    state.check()?;
+    let bad = |reason: String| SimError::Event {
+        event: spec.event.clone(),
+        reason,
+    };
+    let mut state = state.clone();
+    let (hook, action) = match spec.event.strip_prefix("actions/") {
+        Some(a) => (a.to_owned(), true),
+        None => (
+            spec.event
+                .strip_prefix("hooks/")
+                .unwrap_or(&spec.event)
+                .to_owned(),
+            false,
+        ),
+    };
+    if hook.is_empty() || hook.contains('/') {
+        return Err(bad(
+            "an event is a hook name such as `install` or `actions/<name>`".into(),
+        ));
+    }
+    let mut ctx = HookCtx {
+        hook: hook.clone(),
+        action,
+        ..Default::default()
+    };
+    let mut env: BTreeMap<String, String> = BTreeMap::new();
+    let mut kind_of = None;
+    let mut skip = None;
+
+    if let Some((endpoint, kind)) = relation_kind(&hook).filter(|_| !action) {
+        let candidates: Vec<u32> = state
+            .relations
+            .iter()
+            .filter(|r| r.endpoint == endpoint)
+            .map(|r| r.id)
+            .collect();
+        let id = match &spec.relation {
+            Some(r) => {
+                let digits = r.rsplit(':').next().unwrap_or(r);
+                let id: u32 = digits
+                    .parse()
+                    .map_err(|_| bad(format!("`{r}` is not a relation id")))?;
+                if !candidates.contains(&id) {
+                    return Err(bad(format!(
+                        "the state has no relation {id} on endpoint `{endpoint}`"
+                    )));
+                }
+                id
+            }
+            None => match candidates.as_slice() {
+                [one] => *one,
+                [] => {
+                    return Err(bad(format!(
+                    "the state has no relation on endpoint `{endpoint}`; add it under `relations:`"
+                )))
+                }
+                _ => {
+                    return Err(bad(format!(
+                        "endpoint `{endpoint}` has several relations; pick one with --relation"
+                    )))
+                }
+            },
+        };
+        let is_peer = state
+            .relation(id)
+            .is_some_and(|r| r.remote_app == state.app());
+        if is_peer && kind == RelationEventKind::Broken {
+            return Err(bad("peer relations never get relation-broken".into()));
+        }
+        let Some(rel) = state.relations.iter_mut().find(|r| r.id == id) else {
+            return Err(bad(format!("relation {id} disappeared")));
+        };
+        let remote_unit = match kind {
+            RelationEventKind::Created | RelationEventKind::Broken => None,
+            RelationEventKind::Joined => match spec
+                .remote_unit
+                .clone()
+                .or_else(|| rel.remote_units.first().cloned())
+            {
+                Some(u) => Some(u),
+                None => {
+                    return Err(bad(
+                        "relation-joined needs a remote unit (--remote-unit)".into()
+                    ))
+                }
+            },
+            RelationEventKind::Changed => spec.remote_unit.clone(),
+            RelationEventKind::Departed => match spec
+                .remote_unit
+                .clone()
+                .or_else(|| spec.departing_unit.clone())
+            {
+                Some(u) => Some(u),
+                None => {
+                    return Err(bad(
+                        "relation-departed needs the departing unit (--remote-unit)".into(),
+                    ))
+                }
+            },
+        };
+        if let Some(u) = &remote_unit {
+            match u.parse::<juju_charm::UnitName>() {
+                Ok(n) if n.app() == rel.remote_app => {}
+                _ => return Err(bad(format!("`{u}` is not a unit of `{}`", rel.remote_app))),
+            }
+        }
+        // Membership advances as joined/departed run (contract §3.4).
+        match kind {
+            RelationEventKind::Joined => {
+                if let Some(u) = &remote_unit {
+                    if !rel.remote_units.contains(u) {
+                        rel.remote_units.push(u.clone());
+                    }
+                }
+            }
+            RelationEventKind::Departed => {
+                let departing = spec
+                    .departing_unit
+                    .clone()
+                    .or_else(|| remote_unit.clone())
+                    .unwrap_or_default();
+                rel.remote_units.retain(|u| *u != departing);
+                env.insert("JUJU_DEPARTING_UNIT".into(), departing);
+            }
+            _ => {}
+        }
+        env.insert("JUJU_RELATION".into(), rel.endpoint.clone());
+        env.insert(
+            "JUJU_RELATION_ID".into(),
+            format!("{}:{}", rel.endpoint, rel.id),
+        );
+        env.insert("JUJU_REMOTE_APP".into(), rel.remote_app.clone());
+        env.insert(
+            "JUJU_REMOTE_UNIT".into(),
+            remote_unit.clone().unwrap_or_default(),
+        );
+        ctx.relation = Some(id);
+        ctx.remote_app = Some(rel.remote_app.clone());
+        ctx.remote_unit = remote_unit;
+        kind_of = Some((id, kind));
+    } else if spec.relation.is_some() || spec.remote_unit.is_some() {
+        return Err(bad(
+            "--relation and --remote-unit go with relation events only".into(),
+        ));
+    }
+
+    if hook == "leader-elected" && !state.leader {
+        skip = Some(
+            "leader-elected runs only on the leader: Juju skips it when the unit is not leader"
+                .into(),
+        );
+    }
+
+    let unit_tag = state.unit.replace('/', "-");
+    let charm_dir = charm_dir.to_string_lossy().into_owned();
+    let context_id = format!(
+        "{}-{}-{:032x}",
+        state.unit,
+        hook,
+        seq.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    );
+    for (k, v) in [
+        (
+            "JUJU_DISPATCH_PATH",
+            if action {
+                format!("actions/{hook}")
+            } else {
+                format!("hooks/{hook}")
+            },
+        ),
+        (
+            "JUJU_HOOK_NAME",
+            if action { String::new() } else { hook.clone() },
+        ),
+        ("JUJU_CHARM_DIR", charm_dir.clone()),
+        ("CHARM_DIR", charm_dir),
+        ("JUJU_UNIT_NAME", state.unit.clone()),
+        ("JUJU_MODEL_NAME", state.model.clone()),
+        ("JUJU_MODEL_UUID", state.model_uuid.clone()),
+        ("JUJU_VERSION", state.juju_version.clone()),
+        ("JUJU_CONTEXT_ID", context_id),
+        ("JUJU_API_ADDRESSES", "10.152.183.1:17070".into()),
+        ("JUJU_MACHINE_ID", String::new()),
+        ("JUJU_PRINCIPAL_UNIT", String::new()),
+        ("JUJU_AVAILABILITY_ZONE", String::new()),
+        ("JUJU_SLA", "unsupported".into()),
+        ("CLOUD_API_VERSION", String::new()),
+        ("JUJU_CHARM_HTTP_PROXY", String::new()),
+        ("JUJU_CHARM_HTTPS_PROXY", String::new()),
+        ("JUJU_CHARM_FTP_PROXY", String::new()),
+        ("JUJU_CHARM_NO_PROXY", String::new()),
+        ("LANG", "C.UTF-8".into()),
+        ("TERM", "tmux-256color".into()),
+        ("DEBIAN_FRONTEND", "noninteractive".into()),
+        ("APT_LISTCHANGES_FRONTEND", "none".into()),
+        ("KUBERNETES_SERVICE_HOST", "10.152.183.1".into()),
+        ("KUBERNETES_SERVICE_PORT", "443".into()),
+    ] {
+        env.insert(k.into(), v);
+    }
+    if action {
+        env.insert("JUJU_ACTION_NAME".into(), hook.clone());
+        env.insert("JUJU_ACTION_UUID".into(), seq.to_string());
+        env.insert("JUJU_ACTION_TAG".into(), format!("action-{seq}"));
+    }
+    env.insert("JUJU_AGENT_SOCKET_NETWORK".into(), "unix".into());
+    env.insert(
+        "JUJU_AGENT_SOCKET_ADDRESS".into(),
+        format!("/var/lib/juju/agents/unit-{unit_tag}/agent.socket"),
+    );
+    for (k, v) in &state.faults.env {
+        match v {
+            Some(v) => env.insert(k.clone(), v.clone()),
+            None => env.remove(k),
+        };
+    }
+    Ok(Prepared {
+        ctx,
+        dispatch_path: env["JUJU_DISPATCH_PATH"].clone(),
+        env,
+        state,
+        skip,
+        relation_kind: kind_of,
+    })
+}
+
+/// One relation in the report: what the charm can write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RelationReport {
+    /// The id.
+    pub id: u32,
+    /// Our endpoint.
+    pub endpoint: String,
+    /// The other application.
+    pub remote_app: String,
+    /// Our application databag.
+    pub local_app: Databag,
+    /// Our unit databag.
+    pub local_unit: Databag,
+}
+
+/// What happened in one hook.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The event.
+    pub event: String,
+    /// The process's exit code (0 when skipped).
+    pub exit_code: i32,
+    /// Wall time of the charm process, in seconds.
+    pub wall_time_s: f64,
+    /// Why Juju would not have run the hook, if so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    /// Whether relation data and ports were committed.
+    pub committed: bool,
+    /// Why the commit failed although the process exited 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit_failure: Option<String>,
+    /// Every hook-tool call, in order.
+    pub calls: Vec<Call>,
+    /// Relations after the hook.
+    pub relations: Vec<RelationReport>,
+    /// Unit status after the hook.
+    pub unit_status: Option<StatusState>,
+    /// Application status after the hook.
+    pub app_status: Option<StatusState>,
+    /// Application version.
+    pub app_version: Option<String>,
+    /// Opened ports.
+    pub opened_ports: Vec<String>,
+    /// `juju-log` lines.
+    pub logs: Vec<LogLine>,
+    /// What the charm printed on stderr (Juju logs it at WARNING).
+    pub stderr: String,
+    /// The state after the hook, for the next one.
+    #[serde(skip)]
+    pub state: State,
+}
+
+impl Prepared {
+    /// A report for a hook Juju would not run.
+    pub fn skipped_report(&self) -> Report {
+        let state = self.state.clone();
+        Report {
+            event: self.ctx.hook.clone(),
+            exit_code: 0,
+            wall_time_s: 0.0,
+            skipped: self.skip.clone(),
+            committed: false,
+            commit_failure: None,
+            calls: Vec::new(),
+            relations: relations(&state),
+            unit_status: state.unit_status.clone(),
+            app_status: state.app_status.clone(),
+            app_version: state.app_version.clone(),
+            opened_ports: state.opened_ports.clone(),
+            logs: Vec::new(),
+            stderr: String::new(),
+            state,
+        }
+    }
+
+    /// Ends the hook: commits (or not), applies the event's own effects, builds the report.
+    pub fn finish(
+        &self,
+        mut model: Model,
+        exit_code: i32,
+        started: Instant,
+        stderr: String,
+    ) -> Report {
+        let wall_time_s = started.elapsed().as_secs_f64();
+        let commit = model.finish(exit_code);
+        let calls = model.calls().to_vec();
+        let logs = model.logs().to_vec();
+        let mut state = model.into_state();
+        if let (true, Some((id, RelationEventKind::Broken))) =
+            (commit.committed, self.relation_kind)
+        {
+            state.relations.retain(|r| r.id != id);
+        }
+        Report {
+            event: self.ctx.hook.clone(),
+            exit_code,
+            wall_time_s,
+            skipped: None,
+            committed: commit.committed,
+            commit_failure: commit.failure,
+            calls,
+            relations: relations(&state),
+            unit_status: state.unit_status.clone(),
+            app_status: state.app_status.clone(),
+            app_version: state.app_version.clone(),
+            opened_ports: state.opened_ports.clone(),
+            logs,
+            stderr,
+            state,
+        }
+    }
+}
+
+fn relations(state: &State) -> Vec<RelationReport> {
+    state
+        .relations
+        .iter()
+        .map(|r| RelationReport {
+            id: r.id,
+            endpoint: r.endpoint.clone(),
+            remote_app: r.remote_app.clone(),
+            local_app: r.local_app.clone(),
+            local_unit: r.local_unit.clone(),
+        })
+        .collect()
+}
+
+impl Report {
+    /// Whether the hook succeeded as Juju sees it (exit 0 and commit accepted).
+    pub fn ok(&self) -> bool {
+        self.exit_code == 0 && self.commit_failure.is_none()
+    }
+
+    /// Hook-tool calls by tool name.
+    pub fn calls_by_tool(&self) -> BTreeMap<String, usize> {
+        let mut m = BTreeMap::new();
+        for c in &self.calls {
+            *m.entry(c.tool.clone()).or_insert(0) += 1;
+        }
+        m
+    }
+
+    /// The relation with `id` after the hook.
+    pub fn relation(&self, id: u32) -> Option<&RelationReport> {
+        self.relations.iter().find(|r| r.id == id)
+    }
+
+    /// The report for people: short and aligned, coloured when `colour`.
+    pub fn human(&self, colour: bool) -> String {
+        let paint = |code: &str, s: &str| {
+            if colour {
+                format!("\x1b[{code}m{s}\x1b[0m")
+            } else {
+                s.to_owned()
+            }
+        };
+        let mut out = String::new();
+        let verdict = match (&self.skipped, self.ok()) {
+            (Some(_), _) => paint("33", "skipped"),
+            (None, true) => paint("32", "ok"),
+            (None, false) => paint("31", "FAILED"),
+        };
+        out.push_str(&format!(
+            "{} {}  exit {}  {:.1} ms  {} tool calls{}\n",
+            paint("1", "event"),
+            self.event,
+            self.exit_code,
+            self.wall_time_s * 1000.0,
+            self.calls.len(),
+            format_args!("  {verdict}")
+        ));
+        if let Some(s) = &self.skipped {
+            out.push_str(&format!("  {s}\n"));
+        }
+        if let Some(f) = &self.commit_failure {
+            out.push_str(&format!("  {}\n", paint("31", f)));
+        }
+        if !self.calls.is_empty() {
+            out.push_str(&paint("1", "calls\n"));
+            for c in &self.calls {
+                let stdin = c
+                    .stdin
+                    .as_ref()
+                    .map(|s| format!("  <<< {}", juju_charm::context::truncate(s, 120)))
+                    .unwrap_or_default();
+                out.push_str(&format!("  {:<24}{}{}\n", c.tool, c.args.join(" "), stdin));
+            }
+        }
+        out.push_str(&paint("1", "relations\n"));
+        if self.relations.is_empty() {
+            out.push_str("  (none)\n");
+        }
+        for r in &self.relations {
+            out.push_str(&format!("  {}:{} -> {}\n", r.endpoint, r.id, r.remote_app));
+            for (side, bag) in [("app ", &r.local_app), ("unit", &r.local_unit)] {
+                for (k, v) in bag {
+                    let v = juju_charm::context::truncate(v, 200).replace('\n', "\\n");
+                    out.push_str(&format!("    {side} {k:<10} {v}\n"));
+                }
+            }
+        }
+        let status = |s: &Option<StatusState>| {
+            s.as_ref().map_or("-".to_owned(), |s| {
+                if s.message.is_empty() {
+                    s.status.clone()
+                } else {
+                    format!("{} ({})", s.status, s.message)
+                }
+            })
+        };
+        out.push_str(&format!(
+            "{}  unit {}  app {}",
+            paint("1", "status"),
+            status(&self.unit_status),
+            status(&self.app_status)
+        ));
+        if let Some(v) = &self.app_version {
+            out.push_str(&format!("  version {v}"));
+        }
+        out.push('\n');
+        if !self.logs.is_empty() {
+            out.push_str(&paint("1", "logs\n"));
+            for l in &self.logs {
+                out.push_str(&format!(
+                    "  {:<8}{}\n",
+                    l.level,
+                    juju_charm::context::truncate(&l.message, 300)
+                ));
+            }
+        }
+        if !self.stderr.trim().is_empty() {
+            out.push_str(&paint("1", "stderr\n"));
+            for line in self.stderr.lines().take(20) {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
+        out
+    }
+}

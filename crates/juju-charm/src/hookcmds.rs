@@ -1,0 +1,698 @@
+//! One small typed function per hook tool, invoked as ops invokes them.
+//!
+//! Each builds its argument list in the open (`--format=json`, `-r endpoint:id`, data on stdin
+//! for `relation-set --file -`), runs the tool through a [`Runner`], and parses the output.
+//! The only state is the leadership answer, asked at most once per hook: once Juju has said
+//! `false` in a hook it keeps saying so, and a `true` holds the lease for 30 s.
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+
+use serde::de::DeserializeOwned;
+
+use super::error::HookToolError;
+use super::runner::Runner;
+use super::types::{Port, RelationId, Status, StatusName, UnitName};
+
+/// A relation databag: string keys to string values.
+pub type Databag = BTreeMap<String, String>;
+
+/// Log levels `juju-log` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    /// `TRACE`.
+    Trace,
+    /// `DEBUG`.
+    Debug,
+    /// `INFO`.
+    Info,
+    /// `WARNING`.
+    Warning,
+    /// `ERROR`.
+    Error,
+}
+
+impl LogLevel {
+    /// The word `juju-log --log-level` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Trace => "TRACE",
+            Self::Debug => "DEBUG",
+            Self::Info => "INFO",
+            Self::Warning => "WARNING",
+            Self::Error => "ERROR",
+        }
+    }
+}
+
+/// `network-get --format=json <binding>` output (the parts a charm uses).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
+pub struct NetworkInfo {
+    /// Addresses the unit binds to, per interface.
+    #[serde(rename = "bind-addresses", default)]
+    pub bind_addresses: Vec<BindAddress>,
+    /// Addresses others should use to reach this unit.
+    #[serde(rename = "ingress-addresses", default)]
+    pub ingress_addresses: Vec<String>,
+    /// Subnets outbound traffic comes from.
+    #[serde(rename = "egress-subnets", default)]
+    pub egress_subnets: Vec<String>,
+}
+
+/// One interface in [`NetworkInfo::bind_addresses`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
+pub struct BindAddress {
+    /// Interface name (often empty on K8s).
+    #[serde(rename = "interface-name", default)]
+    pub interface_name: String,
+    /// Its addresses.
+    #[serde(default)]
+    pub addresses: Vec<Address>,
+}
+
+/// One address of an interface.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
+pub struct Address {
+    /// The address.
+    #[serde(default)]
+    pub value: String,
+    /// Its subnet in CIDR form.
+    #[serde(default)]
+    pub cidr: String,
+}
+
+/// `juju-log --log-level <LEVEL> -- <message>` over any runner (the log layer has no [`HookTools`]).
+pub fn juju_log<R: Runner + ?Sized>(
+    runner: &R,
+    level: LogLevel,
+    message: &str,
+) -> Result<(), HookToolError> {
+    let args = vec![s("--log-level"), s(level.as_str()), s("--"), s(message)];
+    let out = runner.run("juju-log", &args, None)?;
+    if out.code != 0 {
+        return Err(HookToolError::failed(
+            "juju-log",
+            &args,
+            out.code,
+            &out.stderr,
+        ));
+    }
+    Ok(())
+}
+
+/// The hook tools, over a transport.
+#[derive(Debug)]
+pub struct HookTools<R> {
+    runner: R,
+    leader: Cell<Option<bool>>,
+}
+
+fn s(v: impl ToString) -> String {
+    v.to_string()
+}
+
+impl<R: Runner> HookTools<R> {
+    /// Hook tools over `runner`; nothing is called until a method is.
+    pub fn new(runner: R) -> Self {
+        Self {
+            runner,
+            leader: Cell::new(None),
+        }
+    }
+
+    /// The transport.
+    pub fn runner(&self) -> &R {
+        &self.runner
+    }
+
+    /// Runs a tool, mapping a non-zero exit to [`HookToolError::Failed`].
+    pub fn call(
+        &self,
+        tool: &str,
+        args: &[String],
+        stdin: Option<&[u8]>,
+    ) -> Result<Vec<u8>, HookToolError> {
+        let out = self.runner.run(tool, args, stdin)?;
+        if out.code != 0 {
+            return Err(HookToolError::failed(tool, args, out.code, &out.stderr));
+        }
+        Ok(out.stdout)
+    }
+
+    fn json<T: DeserializeOwned>(
+        &self,
+        tool: &str,
+        args: &[String],
+        expected: &'static str,
+    ) -> Result<T, HookToolError> {
+        let out = self.call(tool, args, None)?;
+        serde_json::from_slice(&out)
+            .map_err(|e| HookToolError::bad_output(tool, args, expected, e, &out))
+    }
+
+    /// `relation-ids <endpoint> --format=json`: the live relations on an endpoint, in id order.
+    pub fn relation_ids(&self, endpoint: &str) -> Result<Vec<RelationId>, HookToolError> {
+        let args = vec![s(endpoint), s("--format=json")];
+        let raw: Vec<String> = self.json("relation-ids", &args, "a JSON array of relation ids")?;
+        let mut ids = raw
+            .iter()
+            .map(|r| r.parse::<RelationId>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| {
+                HookToolError::bad_output(
+                    "relation-ids",
+                    &args,
+                    "a JSON array of relation ids",
+                    e,
+                    &[],
+                )
+            })?;
+        // Juju sorts them as strings (`x:10` before `x:2`); callers get numeric order.
+        ids.sort_by_key(|r| r.id);
+        Ok(ids)
+    }
+
+    /// `relation-list --format=json -r <rel>`: the remote units that have joined.
+    pub fn relation_list(&self, relation: &RelationId) -> Result<Vec<UnitName>, HookToolError> {
+        let args = vec![s("--format=json"), s("-r"), s(relation)];
+        let raw: Vec<String> = self.json("relation-list", &args, "a JSON array of unit names")?;
+        raw.iter()
+            .map(|u| u.parse())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| {
+                HookToolError::bad_output(
+                    "relation-list",
+                    &args,
+                    "a JSON array of unit names",
+                    e,
+                    &[],
+                )
+            })
+    }
+
+    /// `relation-list --format=json --app -r <rel>`: the remote application's name (empty if unknown).
+    pub fn relation_list_app(&self, relation: &RelationId) -> Result<String, HookToolError> {
+        let args = vec![s("--format=json"), s("--app"), s("-r"), s(relation)];
+        let out = self.call("relation-list", &args, None)?;
+        let name: Option<String> = serde_json::from_slice(&out).map_err(|e| {
+            HookToolError::bad_output("relation-list", &args, "a JSON string", e, &out)
+        })?;
+        Ok(name.unwrap_or_default())
+    }
+
+    /// `relation-get --format=json -r <rel> - <unit>`: a unit's whole databag.
+    pub fn relation_get_unit(
+        &self,
+        relation: &RelationId,
+        unit: &UnitName,
+    ) -> Result<Databag, HookToolError> {
+        let args = vec![s("--format=json"), s("-r"), s(relation), s("-"), s(unit)];
+        self.databag(&args)
+    }
+
+    /// `relation-get --format=json -r <rel> --app - <app>`: an application's whole databag.
+    pub fn relation_get_app(
+        &self,
+        relation: &RelationId,
+        app: &str,
+    ) -> Result<Databag, HookToolError> {
+        let args = vec![
+            s("--format=json"),
+            s("-r"),
+            s(relation),
+            s("--app"),
+            s("-"),
+            s(app),
+        ];
+        self.databag(&args)
+    }
+
+    fn databag(&self, args: &[String]) -> Result<Databag, HookToolError> {
+        let out = self.call("relation-get", args, None)?;
+        // Juju prints `{}` for an empty bag; `null` is tolerated the same way.
+        let bag: Option<Databag> = serde_json::from_slice(&out).map_err(|e| {
+            HookToolError::bad_output("relation-get", args, "a JSON object of strings", e, &out)
+        })?;
+        Ok(bag.unwrap_or_default())
+    }
+
+    /// `relation-set -r <rel> --file -` with the map as JSON on stdin: merges into our unit's bag;
+    /// an empty value deletes its key. An empty map makes no call.
+    pub fn relation_set_unit(
+        &self,
+        relation: &RelationId,
+        data: &Databag,
+    ) -> Result<(), HookToolError> {
+        self.relation_set(relation, false, data)
+    }
+
+    /// `relation-set -r <rel> --app --file -`: merges into our application's bag (leader only).
+    pub fn relation_set_app(
+        &self,
+        relation: &RelationId,
+        data: &Databag,
+    ) -> Result<(), HookToolError> {
+        self.relation_set(relation, true, data)
+    }
+
+    fn relation_set(
+        &self,
+        relation: &RelationId,
+        app: bool,
+        data: &Databag,
+    ) -> Result<(), HookToolError> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        let mut args = vec![s("-r"), s(relation)];
+        if app {
+            args.push(s("--app"));
+        }
+        self.set_file_stdin("relation-set", args, data)
+    }
+
+    /// `<tool> <args> --file -` with the whole map as JSON on stdin (never on argv).
+    fn set_file_stdin(
+        &self,
+        tool: &str,
+        mut args: Vec<String>,
+        data: &Databag,
+    ) -> Result<(), HookToolError> {
+        args.extend([s("--file"), s("-")]);
+        let stdin = serde_json::to_vec(data)
+            .map_err(|e| HookToolError::bad_output(tool, &args, "serialisable", e, &[]))?;
+        self.call(tool, &args, Some(&stdin)).map(drop)
+    }
+
+    /// `is-leader --format=json`, asked at most once per [`HookTools`] (one hook).
+    pub fn is_leader(&self) -> Result<bool, HookToolError> {
+        if let Some(v) = self.leader.get() {
+            return Ok(v);
+        }
+        let v: bool = self.json("is-leader", &[s("--format=json")], "a JSON boolean")?;
+        self.leader.set(Some(v));
+        Ok(v)
+    }
+
+    /// `config-get --format=json`: the whole config map, values typed as in config.yaml.
+    pub fn config_get(&self) -> Result<serde_json::Map<String, serde_json::Value>, HookToolError> {
+        let v: Option<serde_json::Map<String, serde_json::Value>> =
+            self.json("config-get", &[s("--format=json")], "a JSON object")?;
+        Ok(v.unwrap_or_default())
+    }
+
+    /// `status-set --application=False <status> -- <message>`.
+    pub fn status_set_unit(&self, status: &Status) -> Result<(), HookToolError> {
+        self.status_set(status, false)
+    }
+
+    /// `status-set --application=True <status> -- <message>` (leader only).
+    pub fn status_set_app(&self, status: &Status) -> Result<(), HookToolError> {
+        self.status_set(status, true)
+    }
+
+    fn status_set(&self, status: &Status, app: bool) -> Result<(), HookToolError> {
+        let flag = if app {
+            "--application=True"
+        } else {
+            "--application=False"
+        };
+        let args = vec![s(flag), s(status.name), s("--"), status.message.clone()];
+        self.call("status-set", &args, None).map(drop)
+    }
+
+    /// `status-get --include-data --format=json --application=false`: this unit's status.
+    pub fn status_get_unit(&self) -> Result<Status, HookToolError> {
+        #[derive(serde::Deserialize)]
+        struct Raw {
+            status: String,
+            #[serde(default)]
+            message: String,
+        }
+        let args = vec![
+            s("--include-data"),
+            s("--format=json"),
+            s("--application=false"),
+        ];
+        let raw: Raw = self.json("status-get", &args, "a JSON status object")?;
+        let name: StatusName = raw.status.parse().map_err(|e| {
+            HookToolError::bad_output(
+                "status-get",
+                &args,
+                "a known status",
+                e,
+                raw.status.as_bytes(),
+            )
+        })?;
+        Ok(Status {
+            name,
+            message: raw.message,
+        })
+    }
+
+    /// `juju-log --log-level <LEVEL> -- <message>`.
+    pub fn juju_log(&self, level: LogLevel, message: &str) -> Result<(), HookToolError> {
+        juju_log(&self.runner, level, message)
+    }
+
+    /// `application-version-set -- <version>`.
+    pub fn application_version_set(&self, version: &str) -> Result<(), HookToolError> {
+        self.call("application-version-set", &[s("--"), s(version)], None)
+            .map(drop)
+    }
+
+    /// `network-get --format=json [-r <id>] <binding>`.
+    pub fn network_get(
+        &self,
+        binding: &str,
+        relation: Option<&RelationId>,
+    ) -> Result<NetworkInfo, HookToolError> {
+        let mut args = vec![s("--format=json")];
+        if let Some(r) = relation {
+            args.extend([s("-r"), s(r.id)]);
+        }
+        args.push(s(binding));
+        self.json("network-get", &args, "a JSON network description")
+    }
+
+    /// `open-port <port>/<proto>`.
+    pub fn open_port(&self, port: Port) -> Result<(), HookToolError> {
+        self.call("open-port", &[s(port)], None).map(drop)
+    }
+
+    /// `close-port <port>/<proto>`.
+    pub fn close_port(&self, port: Port) -> Result<(), HookToolError> {
+        self.call("close-port", &[s(port)], None).map(drop)
+    }
+
+    /// `opened-ports --format=json`.
+    pub fn opened_ports(&self) -> Result<Vec<Port>, HookToolError> {
+        let args = vec![s("--format=json")];
+        let raw: Vec<String> = self.json("opened-ports", &args, "a JSON array of ports")?;
+        raw.iter()
+            .map(|p| p.parse::<Port>())
+            .collect::<Result<_, _>>()
+            .map_err(|e| {
+                HookToolError::bad_output("opened-ports", &args, "a JSON array of ports", e, &[])
+            })
+    }
+
+    /// `state-get --format=json`: the charm's state map, kept by Juju across hooks.
+    pub fn state_get(&self) -> Result<Databag, HookToolError> {
+        let v: Option<Databag> = self.json(
+            "state-get",
+            &[s("--format=json")],
+            "a JSON object of strings",
+        )?;
+        Ok(v.unwrap_or_default())
+    }
+
+    /// `state-set --file -`: merges `data` into the charm state (committed with the hook).
+    pub fn state_set(&self, data: &Databag) -> Result<(), HookToolError> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        self.set_file_stdin("state-set", Vec::new(), data)
+    }
+
+    /// `state-delete <key>`.
+    pub fn state_delete(&self, key: &str) -> Result<(), HookToolError> {
+        self.call("state-delete", &[s(key)], None).map(drop)
+    }
+
+    /// `action-get --format=json`: the action's parameters.
+    pub fn action_get(&self) -> Result<serde_json::Map<String, serde_json::Value>, HookToolError> {
+        let v: Option<serde_json::Map<String, serde_json::Value>> =
+            self.json("action-get", &[s("--format=json")], "a JSON object")?;
+        Ok(v.unwrap_or_default())
+    }
+
+    /// `action-set k=v ...`, nested maps flattened to dotted keys as ops does.
+    pub fn action_set(
+        &self,
+        results: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), HookToolError> {
+        fn flatten(
+            prefix: &str,
+            map: &serde_json::Map<String, serde_json::Value>,
+            out: &mut Vec<String>,
+        ) {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                match v {
+                    serde_json::Value::Object(m) => flatten(&key, m, out),
+                    serde_json::Value::String(s) => out.push(format!("{key}={s}")),
+                    other => out.push(format!("{key}={other}")),
+                }
+            }
+        }
+        let mut args = Vec::new();
+        flatten("", results, &mut args);
+        if args.is_empty() {
+            return Ok(());
+        }
+        self.call("action-set", &args, None).map(drop)
+    }
+
+    /// `action-fail -- <message>`.
+    pub fn action_fail(&self, message: &str) -> Result<(), HookToolError> {
+        self.call("action-fail", &[s("--"), s(message)], None)
+            .map(drop)
+    }
+
+    /// `action-log -- <message>`.
+    pub fn action_log(&self, message: &str) -> Result<(), HookToolError> {
+        self.call("action-log", &[s("--"), s(message)], None)
+            .map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use crate::runner::{RunError, ToolOutput};
+    use std::cell::RefCell;
+
+    type Recorded = (String, Vec<String>, Option<String>);
+
+    /// Records every call and answers from a script.
+    #[derive(Default)]
+    struct Recorder {
+        calls: RefCell<Vec<Recorded>>,
+        answer: RefCell<Vec<ToolOutput>>,
+    }
+
+    impl Recorder {
+        fn answering(outputs: &[(i32, &str, &str)]) -> Self {
+            let r = Self::default();
+            *r.answer.borrow_mut() = outputs
+                .iter()
+                .rev()
+                .map(|(c, o, e)| ToolOutput {
+                    code: *c,
+                    stdout: o.as_bytes().to_vec(),
+                    stderr: e.as_bytes().to_vec(),
+                })
+                .collect();
+            r
+        }
+    }
+
+    impl Runner for Recorder {
+        fn run(
+            &self,
+            tool: &str,
+            args: &[String],
+            stdin: Option<&[u8]>,
+        ) -> Result<ToolOutput, RunError> {
+            self.calls.borrow_mut().push((
+                tool.to_owned(),
+                args.to_vec(),
+                stdin.map(|b| String::from_utf8_lossy(b).into_owned()),
+            ));
+            Ok(self.answer.borrow_mut().pop().unwrap_or_default())
+        }
+    }
+
+    fn argv(tools: &HookTools<Recorder>) -> Vec<String> {
+        tools
+            .runner()
+            .calls
+            .borrow()
+            .iter()
+            .map(|(t, a, i)| {
+                format!(
+                    "{t} {}{}",
+                    a.join(" "),
+                    i.as_ref().map(|i| format!(" <<< {i}")).unwrap_or_default()
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn golden_argv_for_each_tool() {
+        let t = HookTools::new(Recorder::answering(&[
+            (0, r#"["tempo-api:10","tempo-api:2"]"#, ""),
+            (0, r#"["grafana/0"]"#, ""),
+            (0, r#""grafana""#, ""),
+            (0, r#"{"a":"b"}"#, ""),
+            (0, r#"{}"#, ""),
+            (0, "", ""),
+            (0, "", ""),
+            (0, "true", ""),
+            (0, r#"{"log-level":"info"}"#, ""),
+            (0, "", ""),
+            (0, "", ""),
+            (0, "", ""),
+            (0, "", ""),
+            (0, r#"{"ingress-addresses":["10.0.0.1"]}"#, ""),
+            (0, "", ""),
+            (0, r#"["3200/tcp","icmp"]"#, ""),
+            (
+                0,
+                r#"{"status":"active","message":"ok","status-data":{}}"#,
+                "",
+            ),
+        ]));
+        let r = RelationId::new("tempo-api", 2);
+        let ids = t.relation_ids("tempo-api").unwrap();
+        assert_eq!(
+            ids,
+            vec![
+                RelationId::new("tempo-api", 2),
+                RelationId::new("tempo-api", 10)
+            ]
+        );
+        assert_eq!(
+            t.relation_list(&r).unwrap(),
+            vec![UnitName::new("grafana", 0)]
+        );
+        assert_eq!(t.relation_list_app(&r).unwrap(), "grafana");
+        assert_eq!(
+            t.relation_get_unit(&r, &UnitName::new("grafana", 0))
+                .unwrap()
+                .get("a")
+                .map(String::as_str),
+            Some("b")
+        );
+        assert!(t.relation_get_app(&r, "grafana").unwrap().is_empty());
+        let bag: Databag = [("http".to_owned(), "{\"x\": 1}".to_owned())].into();
+        t.relation_set_app(&r, &bag).unwrap();
+        t.relation_set_unit(&r, &bag).unwrap();
+        assert!(t.is_leader().unwrap());
+        assert!(t.is_leader().unwrap(), "second ask answered from the cache");
+        assert_eq!(t.config_get().unwrap()["log-level"], "info");
+        t.status_set_unit(&Status::active("")).unwrap();
+        t.status_set_app(&Status::blocked("no -- way")).unwrap();
+        t.juju_log(LogLevel::Warning, "-x").unwrap();
+        t.application_version_set("2.7.1").unwrap();
+        assert_eq!(
+            t.network_get("tempo-api", Some(&r))
+                .unwrap()
+                .ingress_addresses,
+            vec!["10.0.0.1"]
+        );
+        t.open_port(Port::Tcp(3200)).unwrap();
+        assert_eq!(t.opened_ports().unwrap(), vec![Port::Tcp(3200), Port::Icmp]);
+        assert_eq!(t.status_get_unit().unwrap(), Status::active("ok"));
+        assert_eq!(
+            argv(&t),
+            vec![
+                "relation-ids tempo-api --format=json",
+                "relation-list --format=json -r tempo-api:2",
+                "relation-list --format=json --app -r tempo-api:2",
+                "relation-get --format=json -r tempo-api:2 - grafana/0",
+                "relation-get --format=json -r tempo-api:2 --app - grafana",
+                "relation-set -r tempo-api:2 --app --file - <<< {\"http\":\"{\\\"x\\\": 1}\"}",
+                "relation-set -r tempo-api:2 --file - <<< {\"http\":\"{\\\"x\\\": 1}\"}",
+                "is-leader --format=json",
+                "config-get --format=json",
+                "status-set --application=False active -- ",
+                "status-set --application=True blocked -- no -- way",
+                "juju-log --log-level WARNING -- -x",
+                "application-version-set -- 2.7.1",
+                "network-get --format=json -r 2 tempo-api",
+                "open-port 3200/tcp",
+                "opened-ports --format=json",
+                "status-get --include-data --format=json --application=false",
+            ]
+        );
+    }
+
+    #[test]
+    fn charm_state_tools_argv() {
+        let t = HookTools::new(Recorder::answering(&[
+            (0, r#"{"a":"b"}"#, ""),
+            (0, "", ""),
+            (0, "", ""),
+        ]));
+        assert_eq!(
+            t.state_get().unwrap().get("a").map(String::as_str),
+            Some("b")
+        );
+        t.state_set(&[("k".to_owned(), "v".to_owned())].into())
+            .unwrap();
+        t.state_delete("a").unwrap();
+        assert_eq!(
+            argv(&t),
+            [
+                "state-get --format=json",
+                "state-set --file - <<< {\"k\":\"v\"}",
+                "state-delete a"
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_relation_set_makes_no_call() {
+        let t = HookTools::new(Recorder::default());
+        t.relation_set_app(&RelationId::new("x", 1), &Databag::new())
+            .unwrap();
+        assert!(t.runner().calls.borrow().is_empty());
+    }
+
+    #[test]
+    fn failures_are_typed() {
+        let t = HookTools::new(Recorder::answering(&[
+            (
+                2,
+                "",
+                "ERROR invalid value \"x:9\" for option -r: relation not found\n",
+            ),
+            (1, "", "ERROR cannot write relation settings\n"),
+            (0, "not json", ""),
+            (0, "[1]", ""),
+        ]));
+        let r = RelationId::new("x", 9);
+        assert_eq!(
+            t.relation_get_app(&r, "a").unwrap_err().kind(),
+            ErrorKind::RelationNotFound
+        );
+        let bag: Databag = [("k".to_owned(), "v".to_owned())].into();
+        assert_eq!(
+            t.relation_set_app(&r, &bag).unwrap_err().kind(),
+            ErrorKind::NotLeader
+        );
+        let e = t.is_leader().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::BadOutput);
+        assert!(e.to_string().contains("not json"), "{e}");
+        assert_eq!(
+            t.relation_ids("x").unwrap_err().kind(),
+            ErrorKind::BadOutput
+        );
+    }
+
+    #[test]
+    fn action_set_flattens_nested_results() {
+        let t = HookTools::new(Recorder::default());
+        let v: serde_json::Value = serde_json::json!({"a": {"b": "1", "c": 2}, "d": "x=y"});
+        t.action_set(v.as_object().unwrap()).unwrap();
+        assert_eq!(argv(&t), vec!["action-set a.b=1 a.c=2 d=x=y"]);
+    }
+}
