@@ -144,7 +144,11 @@ fn every_reconciling_event_publishes_and_other_events_do_nothing() {
         "pre-series-upgrade",
         "collect-metrics",
     ] {
-        let r = both(dir.path(), &state(&leader_with(1, "")), &EventSpec::new(ev));
+        // A Pebble event needs its container in the state (Juju fires it only for one).
+        let mut s = state(&leader_with(1, ""));
+        s.containers
+            .push(charm_sim::pebble::ContainerState::new("tempo"));
+        let r = both(dir.path(), &s, &EventSpec::new(ev));
         assert_eq!(r.exit_code, 0, "{ev}");
         assert!(r.calls.is_empty(), "{ev} made calls: {:?}", tools(&r));
         assert!(app_bag(&r, 10).is_empty());

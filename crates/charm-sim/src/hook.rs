@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::model::{Call, HookCtx, LogLine, Model};
 use crate::state::{State, StatusState};
+use crate::pebble::{ContainerOutcome, PebbleServer};
 use juju_charm::{Databag, RelationEventKind};
 
 /// An event to run: a hook name (`install`, `tempo-api-relation-joined`) or `actions/<name>`.
@@ -28,6 +29,12 @@ pub struct EventSpec {
     /// The departing unit (departed); defaults to the remote unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub departing_unit: Option<String>,
+    /// The check of a `<container>-pebble-check-failed`/`-recovered` event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
+    /// The notice key of a `<container>-pebble-custom-notice` event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice_key: Option<String>,
 }
 
 impl EventSpec {
@@ -103,6 +110,17 @@ fn relation_kind(hook: &str) -> Option<(&str, RelationEventKind)> {
             .filter(|e| !e.is_empty())
             .map(|e| (e, kind))
     })
+}
+
+/// `(container, kind)` of a `<container>-pebble-<kind>` hook.
+fn pebble_kind(hook: &str) -> Option<(&str, &'static str)> {
+    ["ready", "custom-notice", "check-failed", "check-recovered"]
+        .into_iter()
+        .find_map(|kind| {
+            hook.strip_suffix(&format!("-pebble-{kind}") as &str)
+                .filter(|c| !c.is_empty())
+                .map(|c| (c, kind))
+        })
 }
 
 /// Prepares `spec` against `state` for the charm in `charm_dir`.
@@ -259,6 +277,34 @@ pub fn prepare(
         ));
     }
 
+    if let Some((container, kind)) = pebble_kind(&hook).filter(|_| !action) {
+        if !state.containers.iter().any(|c| c.name == container) {
+            return Err(bad(format!(
+                "the state has no container `{container}`; add it under `containers:`"
+            )));
+        }
+        env.insert("JUJU_WORKLOAD_NAME".into(), container.to_owned());
+        match kind {
+            "check-failed" | "check-recovered" => {
+                let check = spec.check.clone().ok_or_else(|| {
+                    bad(format!("{hook} needs the check's name (--check NAME)"))
+                })?;
+                env.insert("JUJU_PEBBLE_CHECK_NAME".into(), check);
+            }
+            "custom-notice" => {
+                let key = spec.notice_key.clone().ok_or_else(|| {
+                    bad(format!("{hook} needs the notice key (--notice-key KEY)"))
+                })?;
+                env.insert("JUJU_NOTICE_ID".into(), seq.to_string());
+                env.insert("JUJU_NOTICE_TYPE".into(), "custom".into());
+                env.insert("JUJU_NOTICE_KEY".into(), key);
+            }
+            _ => {}
+        }
+    } else if spec.check.is_some() || spec.notice_key.is_some() {
+        return Err(bad("--check and --notice-key go with Pebble events only".into()));
+    }
+
     if hook == "leader-elected" && !state.leader {
         skip = Some(
             "leader-elected runs only on the leader: Juju skips it when the unit is not leader"
@@ -387,6 +433,9 @@ pub struct Report {
     pub logs: Vec<LogLine>,
     /// What the charm printed on stderr (Juju logs it at WARNING).
     pub stderr: String,
+    /// The workload containers after the hook, and what the charm asked their Pebble.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub containers: Vec<ContainerReport>,
     /// The state after the hook, for the next one.
     #[serde(skip)]
     pub state: State,
@@ -411,8 +460,19 @@ impl Prepared {
             opened_ports: state.opened_ports.clone(),
             logs: Vec::new(),
             stderr: String::new(),
+            containers: containers(&state, &[]),
             state,
         }
+    }
+
+    /// Serves the state's containers' Pebble under `dir` for the hook; the charm finds
+    /// them through `CHARM_CONTAINERS_DIR`.
+    pub fn start_pebble(&self, dir: &Path, env: &mut BTreeMap<String, String>) -> std::io::Result<PebbleServer> {
+        env.insert(
+            juju_charm::context::CONTAINERS_DIR_VAR.into(),
+            dir.to_string_lossy().into_owned(),
+        );
+        PebbleServer::start(dir, &self.state.containers)
     }
 
     /// Ends the hook: commits (or not), applies the event's own effects, builds the report.
@@ -422,12 +482,20 @@ impl Prepared {
         exit_code: i32,
         started: Instant,
         stderr: String,
+        pebble: Option<PebbleServer>,
     ) -> Report {
         let wall_time_s = started.elapsed().as_secs_f64();
         let commit = model.finish(exit_code);
         let calls = model.calls().to_vec();
         let logs = model.logs().to_vec();
         let mut state = model.into_state();
+        // Containers are real: what the charm did there stays, whatever the exit code.
+        let outcomes = pebble.map(PebbleServer::stop).unwrap_or_default();
+        for o in &outcomes {
+            if let Some(c) = state.containers.iter_mut().find(|c| c.name == o.state.name) {
+                *c = o.state.clone();
+            }
+        }
         if let (true, Some((id, RelationEventKind::Broken))) =
             (commit.committed, self.relation_kind)
         {
@@ -448,9 +516,49 @@ impl Prepared {
             opened_ports: state.opened_ports.clone(),
             logs,
             stderr,
+            containers: containers(&state, &outcomes),
             state,
         }
     }
+}
+
+/// One container in the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContainerReport {
+    /// Its name.
+    pub name: String,
+    /// Whether the charm could reach its Pebble.
+    pub can_connect: bool,
+    /// The combined plan after the hook.
+    pub plan: juju_charm::pebble::Layer,
+    /// Service states.
+    pub services: BTreeMap<String, String>,
+    /// Files and their sizes in bytes (contents are in the state).
+    pub files: BTreeMap<String, usize>,
+    /// Every command run there so far.
+    pub exec_calls: Vec<crate::pebble::ExecCall>,
+    /// `METHOD /path` of each request this hook made.
+    pub pebble_requests: Vec<String>,
+}
+
+fn containers(state: &State, outcomes: &[ContainerOutcome]) -> Vec<ContainerReport> {
+    state
+        .containers
+        .iter()
+        .map(|c| ContainerReport {
+            name: c.name.clone(),
+            can_connect: c.can_connect,
+            plan: crate::pebble::model::PebbleModel::new(c.clone()).plan(),
+            services: c.services.clone(),
+            files: c.files.iter().map(|(p, f)| (p.clone(), f.content().len())).collect(),
+            exec_calls: c.exec_calls.clone(),
+            pebble_requests: outcomes
+                .iter()
+                .find(|o| o.state.name == c.name)
+                .map(|o| o.requests.clone())
+                .unwrap_or_default(),
+        })
+        .collect()
 }
 
 fn relations(state: &State) -> Vec<RelationReport> {
@@ -560,6 +668,32 @@ impl Report {
             out.push_str(&format!("  version {v}"));
         }
         out.push('\n');
+        for c in &self.containers {
+            out.push_str(&format!(
+                "{} {}{}  ({} Pebble requests)\n",
+                paint("1", "container"),
+                c.name,
+                if c.can_connect { "" } else { " (cannot connect)" },
+                c.pebble_requests.len()
+            ));
+            for (name, svc) in &c.plan.services {
+                let state = c.services.get(name).map_or("inactive", String::as_str);
+                let command = svc.command.as_deref().unwrap_or("");
+                out.push_str(&format!(
+                    "  service {name:<20} {state:<9} {}\n",
+                    juju_charm::context::truncate(command, 100)
+                ));
+            }
+            for name in c.plan.checks.keys() {
+                out.push_str(&format!("  check   {name}\n"));
+            }
+            for (path, size) in &c.files {
+                out.push_str(&format!("  file    {path} ({size} bytes)\n"));
+            }
+            for e in &c.exec_calls {
+                out.push_str(&format!("  exec    {} -> {}\n", e.command.join(" "), e.exit_code));
+            }
+        }
         if !self.logs.is_empty() {
             out.push_str(&paint("1", "logs\n"));
             for l in &self.logs {

@@ -95,9 +95,12 @@ where
     if prepared.skip.is_some() {
         return Ok(prepared.skipped_report());
     }
-    let env: HashMap<String, String> = prepared.env.clone().into_iter().collect();
+    let work = tempfile::Builder::new().prefix("charm-sim-").tempdir()?;
+    let mut env = prepared.env.clone();
+    let pebble = prepared.start_pebble(&work.path().join("containers"), &mut env)?;
+    let env: HashMap<String, String> = env.into_iter().collect();
     let runner = SimRunner::new(Model::new(prepared.state.clone(), prepared.ctx.clone()));
     let started = Instant::now();
     let code = charm(&env, runner.clone());
-    Ok(prepared.finish(runner.into_model(), code, started, String::new()))
+    Ok(prepared.finish(runner.into_model(), code, started, String::new(), Some(pebble)))
 }

@@ -10,6 +10,7 @@
 pub mod hook;
 pub mod inprocess;
 pub mod model;
+pub mod pebble;
 pub mod process;
 pub mod scenario;
 pub mod state;

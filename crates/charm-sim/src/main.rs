@@ -18,6 +18,7 @@ charm-sim: run a charm as Juju would, offline
 USAGE:
   charm-sim run --charm-dir DIR --state STATE.yaml --event EVENT
                 [--relation ENDPOINT:ID] [--remote-unit APP/N] [--departing-unit APP/N]
+                [--check NAME] [--notice-key KEY]
                 [--out NEW_STATE.yaml] [--format human|json] [--wrap \"COMMAND ARGS\"]
   charm-sim scenario --charm-dir DIR --file SCENARIO.yaml [--out NEW_STATE.yaml] [--format human|json]
 
@@ -69,6 +70,8 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args> {
             "--relation" => a.spec.relation = Some(value()?),
             "--remote-unit" => a.spec.remote_unit = Some(value()?),
             "--departing-unit" => a.spec.departing_unit = Some(value()?),
+            "--check" => a.spec.check = Some(value()?),
+            "--notice-key" => a.spec.notice_key = Some(value()?),
             "--wrap" => a.wrap = value()?.split_whitespace().map(str::to_owned).collect(),
             "--format" => match value()?.as_str() {
                 "json" => a.json = true,

@@ -105,6 +105,7 @@ pub fn run_process(
             1,
             started,
             "charm missing from disk (no metadata.yaml)\n".into(),
+            None,
         ));
     }
     let handler = match handler(&charm_dir, &prepared.dispatch_path) {
@@ -116,14 +117,15 @@ pub fn run_process(
                 1,
                 started,
                 format!("action not implemented on unit \"{unit}\"\n"),
+                None,
             ));
         }
         Ok(None) => {
-            let mut r = prepared.finish(model, 0, started, String::new());
+            let mut r = prepared.finish(model, 0, started, String::new(), None);
             r.skipped = Some(format!("skipped \"{}\" hook (missing)", prepared.ctx.hook));
             return Ok(r);
         }
-        Err(e) => return Ok(prepared.finish(model, 1, started, format!("{e}\n"))),
+        Err(e) => return Ok(prepared.finish(model, 1, started, format!("{e}\n"), None)),
     };
 
     let work = tempfile::Builder::new().prefix("charm-sim-").tempdir()?;
@@ -147,6 +149,7 @@ pub fn run_process(
     };
 
     let mut env = prepared.env.clone();
+    let pebble = prepared.start_pebble(&work.path().join("containers"), &mut env)?;
     // Only the agent-controlled socket path differs from a real unit.
     if env.contains_key("JUJU_AGENT_SOCKET_ADDRESS") {
         env.insert(
@@ -189,7 +192,7 @@ pub fn run_process(
             String::from_utf8_lossy(&output.stdout)
         ));
     }
-    Ok(prepared.finish(model, code, wall, stderr))
+    Ok(prepared.finish(model, code, wall, stderr, Some(pebble)))
 }
 
 fn serve(

@@ -64,6 +64,10 @@ pub struct State {
     /// Parameters of the action being run, for `action-get`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub action_params: BTreeMap<String, serde_json::Value>,
+    /// Workload containers and their Pebble (containers the charm declares but the state
+    /// leaves out are not connectable).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub containers: Vec<crate::pebble::ContainerState>,
     /// Faults to inject into the next hook.
     #[serde(default, skip_serializing_if = "Faults::is_empty")]
     pub faults: Faults,

@@ -114,6 +114,11 @@ pub struct Context {
     pub event: Event,
     /// `JUJU_DEBUG` or `JUJU_DEBUG_AT` is set (inside `juju debug-hooks`/`debug-code`).
     pub debug: bool,
+    /// The directory holding each workload container's `<name>/pebble.socket`:
+    /// [`DEFAULT_SOCKET_DIR`](crate::pebble::DEFAULT_SOCKET_DIR) under Juju, which sets
+    /// nothing for it; `CHARM_CONTAINERS_DIR` when set (a simulator or a test points it at
+    /// its own sockets).
+    pub pebble_socket_dir: PathBuf,
 }
 
 impl Context {
@@ -182,6 +187,9 @@ impl Context {
         };
         let event = Event::parse(&dispatch_path, &raw)?;
         let debug = get("JUJU_DEBUG").is_some() || get("JUJU_DEBUG_AT").is_some();
+        let pebble_socket_dir = PathBuf::from(
+            get(CONTAINERS_DIR_VAR).unwrap_or(crate::pebble::DEFAULT_SOCKET_DIR),
+        );
         Ok(Self {
             unit,
             model_name,
@@ -191,9 +199,20 @@ impl Context {
             dispatch_path,
             event,
             debug,
+            pebble_socket_dir,
         })
     }
+
+    /// A handle on the workload container `name` (its Pebble socket under
+    /// [`Context::pebble_socket_dir`]).
+    pub fn container(&self, name: &str) -> crate::pebble::Container {
+        crate::pebble::Container::new(&self.pebble_socket_dir, name)
+    }
 }
+
+/// The variable that moves the containers' socket directory (see
+/// [`Context::pebble_socket_dir`]).
+pub const CONTAINERS_DIR_VAR: &str = "CHARM_CONTAINERS_DIR";
 
 /// `hooks/<name>` from a program path such as `/var/lib/juju/.../charm/hooks/install`.
 fn dispatch_path_from_argv0(argv0: Option<&str>) -> Option<String> {

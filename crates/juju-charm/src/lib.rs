@@ -19,6 +19,7 @@ pub mod event;
 pub mod hookcmds;
 pub mod log;
 pub mod metadata;
+pub mod pebble;
 pub mod runner;
 pub mod types;
 
