@@ -9,8 +9,8 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::model::{Call, HookCtx, LogLine, Model};
-use crate::state::{State, StatusState};
 use crate::pebble::{ContainerOutcome, PebbleServer};
+use crate::state::{State, StatusState};
 use juju_charm::{Databag, RelationEventKind};
 
 /// An event to run: a hook name (`install`, `tempo-api-relation-joined`) or `actions/<name>`.
@@ -286,9 +286,10 @@ pub fn prepare(
         env.insert("JUJU_WORKLOAD_NAME".into(), container.to_owned());
         match kind {
             "check-failed" | "check-recovered" => {
-                let check = spec.check.clone().ok_or_else(|| {
-                    bad(format!("{hook} needs the check's name (--check NAME)"))
-                })?;
+                let check = spec
+                    .check
+                    .clone()
+                    .ok_or_else(|| bad(format!("{hook} needs the check's name (--check NAME)")))?;
                 env.insert("JUJU_PEBBLE_CHECK_NAME".into(), check);
             }
             "custom-notice" => {
@@ -302,7 +303,9 @@ pub fn prepare(
             _ => {}
         }
     } else if spec.check.is_some() || spec.notice_key.is_some() {
-        return Err(bad("--check and --notice-key go with Pebble events only".into()));
+        return Err(bad(
+            "--check and --notice-key go with Pebble events only".into()
+        ));
     }
 
     if hook == "leader-elected" && !state.leader {
@@ -467,7 +470,11 @@ impl Prepared {
 
     /// Serves the state's containers' Pebble under `dir` for the hook; the charm finds
     /// them through `CHARM_CONTAINERS_DIR`.
-    pub fn start_pebble(&self, dir: &Path, env: &mut BTreeMap<String, String>) -> std::io::Result<PebbleServer> {
+    pub fn start_pebble(
+        &self,
+        dir: &Path,
+        env: &mut BTreeMap<String, String>,
+    ) -> std::io::Result<PebbleServer> {
         env.insert(
             juju_charm::context::CONTAINERS_DIR_VAR.into(),
             dir.to_string_lossy().into_owned(),
@@ -550,7 +557,11 @@ fn containers(state: &State, outcomes: &[ContainerOutcome]) -> Vec<ContainerRepo
             can_connect: c.can_connect,
             plan: crate::pebble::model::PebbleModel::new(c.clone()).plan(),
             services: c.services.clone(),
-            files: c.files.iter().map(|(p, f)| (p.clone(), f.content().len())).collect(),
+            files: c
+                .files
+                .iter()
+                .map(|(p, f)| (p.clone(), f.content().len()))
+                .collect(),
             exec_calls: c.exec_calls.clone(),
             pebble_requests: outcomes
                 .iter()
@@ -673,7 +684,11 @@ impl Report {
                 "{} {}{}  ({} Pebble requests)\n",
                 paint("1", "container"),
                 c.name,
-                if c.can_connect { "" } else { " (cannot connect)" },
+                if c.can_connect {
+                    ""
+                } else {
+                    " (cannot connect)"
+                },
                 c.pebble_requests.len()
             ));
             for (name, svc) in &c.plan.services {
@@ -691,7 +706,11 @@ impl Report {
                 out.push_str(&format!("  file    {path} ({size} bytes)\n"));
             }
             for e in &c.exec_calls {
-                out.push_str(&format!("  exec    {} -> {}\n", e.command.join(" "), e.exit_code));
+                out.push_str(&format!(
+                    "  exec    {} -> {}\n",
+                    e.command.join(" "),
+                    e.exit_code
+                ));
             }
         }
         if !self.logs.is_empty() {

@@ -102,5 +102,11 @@ where
     let runner = SimRunner::new(Model::new(prepared.state.clone(), prepared.ctx.clone()));
     let started = Instant::now();
     let code = charm(&env, runner.clone());
-    Ok(prepared.finish(runner.into_model(), code, started, String::new(), Some(pebble)))
+    Ok(prepared.finish(
+        runner.into_model(),
+        code,
+        started,
+        String::new(),
+        Some(pebble),
+    ))
 }

@@ -187,9 +187,8 @@ impl Context {
         };
         let event = Event::parse(&dispatch_path, &raw)?;
         let debug = get("JUJU_DEBUG").is_some() || get("JUJU_DEBUG_AT").is_some();
-        let pebble_socket_dir = PathBuf::from(
-            get(CONTAINERS_DIR_VAR).unwrap_or(crate::pebble::DEFAULT_SOCKET_DIR),
-        );
+        let pebble_socket_dir =
+            PathBuf::from(get(CONTAINERS_DIR_VAR).unwrap_or(crate::pebble::DEFAULT_SOCKET_DIR));
         Ok(Self {
             unit,
             model_name,

@@ -60,17 +60,26 @@ impl HttpResponse {
         }
     }
     fn sync(result: Value) -> Self {
-        Self::json(200, &json!({"type": "sync", "status-code": 200, "status": "OK", "result": result}))
+        Self::json(
+            200,
+            &json!({"type": "sync", "status-code": 200, "status": "OK", "result": result}),
+        )
     }
     fn accepted(change: &str, result: Value) -> Self {
-        Self::json(202, &json!({"type": "async", "status-code": 202, "status": "Accepted", "change": change, "result": result}))
+        Self::json(
+            202,
+            &json!({"type": "async", "status-code": 202, "status": "Accepted", "change": change, "result": result}),
+        )
     }
     fn error(code: u16, message: impl Into<String>, kind: Option<&str>) -> Self {
         let mut result = json!({"message": message.into()});
         if let Some(k) = kind {
             result["kind"] = json!(k);
         }
-        Self::json(code, &json!({"type": "error", "status-code": code, "status": reason(code), "result": result}))
+        Self::json(
+            code,
+            &json!({"type": "error", "status-code": code, "status": reason(code), "result": result}),
+        )
     }
     /// The status line's reason phrase.
     pub fn reason(&self) -> &'static str {
@@ -100,6 +109,7 @@ pub struct PebbleModel {
     pub state: ContainerState,
     changes: BTreeMap<String, (Change, u32)>,
     next_id: u64,
+    next_change: u64,
     /// Every request, `METHOD /path`, in order.
     pub requests: Vec<String>,
     /// Execs by task id.
@@ -163,11 +173,25 @@ fn check_overrides(label: &str, layer: &Layer) -> Result<(), String> {
         .iter()
         .filter(|(_, s)| s.override_.is_none())
         .map(|(n, _)| ("service", n))
-        .chain(layer.checks.iter().filter(|(_, c)| c.override_.is_none()).map(|(n, _)| ("check", n)))
-        .chain(layer.log_targets.iter().filter(|(_, t)| t.override_.is_none()).map(|(n, _)| ("log target", n)))
+        .chain(
+            layer
+                .checks
+                .iter()
+                .filter(|(_, c)| c.override_.is_none())
+                .map(|(n, _)| ("check", n)),
+        )
+        .chain(
+            layer
+                .log_targets
+                .iter()
+                .filter(|(_, t)| t.override_.is_none())
+                .map(|(n, _)| ("log target", n)),
+        )
         .next();
     match missing {
-        Some((what, name)) => Err(format!("layer {label:?} must define \"override\" for {what} {name:?}")),
+        Some((what, name)) => Err(format!(
+            "layer {label:?} must define \"override\" for {what} {name:?}"
+        )),
         None => Ok(()),
     }
 }
@@ -190,6 +214,7 @@ impl PebbleModel {
             state,
             changes: BTreeMap::new(),
             next_id: 0,
+            next_change: 0,
             requests: Vec::new(),
             execs: BTreeMap::new(),
         }
@@ -207,9 +232,15 @@ impl PebbleModel {
         plan
     }
 
-    fn new_change(&mut self, kind: &str, summary: String, tasks: Vec<Task>, err: Option<String>) -> String {
-        self.next_id += 1;
-        let id = self.next_id.to_string();
+    fn new_change(
+        &mut self,
+        kind: &str,
+        summary: String,
+        tasks: Vec<Task>,
+        err: Option<String>,
+    ) -> String {
+        self.next_change += 1;
+        let id = self.next_change.to_string();
         let status = if err.is_some() { "Error" } else { "Done" };
         let change = Change {
             id: id.clone(),
@@ -220,7 +251,8 @@ impl PebbleModel {
             ready: true,
             err,
         };
-        self.changes.insert(id.clone(), (change, self.state.faults.slow_changes));
+        self.changes
+            .insert(id.clone(), (change, self.state.faults.slow_changes));
         id
     }
 
@@ -231,24 +263,42 @@ impl PebbleModel {
             kind: kind.into(),
             summary,
             status: if error.is_some() { "Error" } else { "Done" }.into(),
-            log: error.map(|e| vec![format!("ERROR {e}")]).unwrap_or_default(),
+            log: error
+                .map(|e| vec![format!("ERROR {e}")])
+                .unwrap_or_default(),
             data: BTreeMap::new(),
         }
     }
 
     /// How long a `/wait` for a not-ready change should block, and the answer after it.
     /// The server sleeps outside the lock.
-    pub fn wait(&mut self, id: &str, timeout: Option<Duration>) -> (Option<Duration>, HttpResponse) {
+    pub fn wait(
+        &mut self,
+        id: &str,
+        timeout: Option<Duration>,
+    ) -> (Option<Duration>, HttpResponse) {
         let Some((change, waits_left)) = self.changes.get_mut(id) else {
-            return (None, HttpResponse::error(404, format!("cannot find change with id \"{id}\""), None));
+            return (
+                None,
+                HttpResponse::error(404, format!("cannot find change with id \"{id}\""), None),
+            );
         };
         if *waits_left == 0 {
             return (None, HttpResponse::sync(json!(change)));
         }
         *waits_left -= 1;
-        let t = timeout.unwrap_or(Duration::from_secs(1)).min(Duration::from_secs(10));
+        let t = timeout
+            .unwrap_or(Duration::from_secs(1))
+            .min(Duration::from_secs(10));
         let ms = t.as_millis();
-        (Some(t), HttpResponse::error(504, format!("timed out waiting for change after {ms}ms"), None))
+        (
+            Some(t),
+            HttpResponse::error(
+                504,
+                format!("timed out waiting for change after {ms}ms"),
+                None,
+            ),
+        )
     }
 
     /// Serves one request (everything but websockets and the sleep of `/wait`).
@@ -256,13 +306,19 @@ impl PebbleModel {
         self.requests.push(format!("{} {}", req.method, req.path));
         let parts: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
         match (req.method.as_str(), parts.as_slice()) {
-            ("GET", ["v1", "system-info"]) => HttpResponse::sync(json!({"boot-id": "charm-sim", "version": "v1.19.0"})),
+            ("GET", ["v1", "system-info"]) => {
+                HttpResponse::sync(json!({"boot-id": "charm-sim", "version": "v1.19.0"}))
+            }
             ("GET", ["v1", "health"]) => self.health(req),
             ("POST", ["v1", "layers"]) => self.add_layer(req),
             ("GET", ["v1", "plan"]) => match req.query.get("format").map(String::as_str) {
                 Some("yaml") => {
                     let plan = self.plan();
-                    let text = if plan == Layer::default() { "{}\n".to_owned() } else { plan.to_yaml() };
+                    let text = if plan == Layer::default() {
+                        "{}\n".to_owned()
+                    } else {
+                        plan.to_yaml()
+                    };
                     HttpResponse::sync(json!(text))
                 }
                 other => bad(format!("invalid format {:?}", other.unwrap_or(""))),
@@ -271,7 +327,9 @@ impl PebbleModel {
             ("POST", ["v1", "services"]) => self.services(req),
             ("GET", ["v1", "changes", id]) => match self.changes.get(*id) {
                 Some((c, _)) => HttpResponse::sync(json!(c)),
-                None => HttpResponse::error(404, format!("cannot find change with id \"{id}\""), None),
+                None => {
+                    HttpResponse::error(404, format!("cannot find change with id \"{id}\""), None)
+                }
             },
             ("GET", ["v1", "checks"]) => self.get_checks(req),
             ("POST", ["v1", "checks"]) => self.checks(req),
@@ -284,7 +342,8 @@ impl PebbleModel {
     }
 
     fn json_body(req: &HttpRequest) -> Result<Value, HttpResponse> {
-        serde_json::from_slice(&req.body).map_err(|e| bad(format!("cannot decode request body: {e}")))
+        serde_json::from_slice(&req.body)
+            .map_err(|e| bad(format!("cannot decode request body: {e}")))
     }
 
     fn add_layer(&mut self, req: &HttpRequest) -> HttpResponse {
@@ -321,7 +380,11 @@ impl PebbleModel {
 
     fn get_services(&self, req: &HttpRequest) -> HttpResponse {
         let plan = self.plan();
-        let wanted: Vec<&str> = req.query.get("names").map(|n| n.split(',').filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+        let wanted: Vec<&str> = req
+            .query
+            .get("names")
+            .map(|n| n.split(',').filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default();
         let list: Vec<Value> = plan
             .services
             .iter()
@@ -331,14 +394,24 @@ impl PebbleModel {
                     Some(juju_charm::pebble::Startup::Enabled) => "enabled",
                     _ => "disabled",
                 };
-                let current = self.state.services.get(n).map_or("inactive", String::as_str);
+                let current = self
+                    .state
+                    .services
+                    .get(n)
+                    .map_or("inactive", String::as_str);
                 json!({"name": n, "startup": startup, "current": current})
             })
             .collect();
         HttpResponse::sync(json!(list))
     }
 
-    fn start_one(&mut self, name: &str, tasks: &mut Vec<Task>, errors: &mut Vec<String>, config: String) {
+    fn start_one(
+        &mut self,
+        name: &str,
+        tasks: &mut Vec<Task>,
+        errors: &mut Vec<String>,
+        config: String,
+    ) {
         if self.state.faults.fail_start.iter().any(|f| f == name) {
             let why = "service start attempt: exited quickly with code 1, will restart";
             tasks.push(self.task("start", format!("Start service {name:?}"), Some(why)));
@@ -364,16 +437,30 @@ impl PebbleModel {
             Err(e) => return e,
         };
         let action = body["action"].as_str().unwrap_or("").to_owned();
-        let names: Vec<String> = body["services"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+        let names: Vec<String> = body["services"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
         let plan = self.plan();
-        let config = |n: &str| plan.services.get(n).map(|s| serde_json::to_string(s).unwrap_or_default()).unwrap_or_default();
+        let config = |n: &str| {
+            plan.services
+                .get(n)
+                .map(|s| serde_json::to_string(s).unwrap_or_default())
+                .unwrap_or_default()
+        };
         let (mut tasks, mut errors) = (Vec::new(), Vec::new());
         match action.as_str() {
             "replan" | "autostart" => {
                 for (name, svc) in &plan.services {
                     let running = self.state.services.get(name).is_some_and(|s| s == "active");
                     let enabled = svc.startup == Some(juju_charm::pebble::Startup::Enabled);
-                    let changed = self.state.started_with.get(name).is_some_and(|c| *c != config(name));
+                    let changed = self
+                        .state
+                        .started_with
+                        .get(name)
+                        .is_some_and(|c| *c != config(name));
                     if running && changed && action == "replan" {
                         self.stop_one(name, &mut tasks);
                         self.start_one(name, &mut tasks, &mut errors, config(name));
@@ -405,7 +492,8 @@ impl PebbleModel {
             ("replan", 0) => "Replan - no services".to_owned(),
             _ => format!("{} services {}", capitalise(&action), names.join(", ")),
         };
-        let err = (!errors.is_empty()).then(|| format!("cannot perform the following tasks:\n{}", errors.join("\n")));
+        let err = (!errors.is_empty())
+            .then(|| format!("cannot perform the following tasks:\n{}", errors.join("\n")));
         let id = self.new_change(&action, summary, tasks, err);
         HttpResponse::accepted(&id, Value::Null)
     }
@@ -415,22 +503,31 @@ impl PebbleModel {
         plan.checks
             .iter()
             .map(|(name, c)| {
-                self.state.checks.iter().find(|i| i.name == *name).cloned().unwrap_or_else(|| juju_charm::pebble::CheckInfo {
-                    name: name.clone(),
-                    level: c.level.map(|l| l.as_str().to_owned()).unwrap_or_default(),
-                    startup: "enabled".into(),
-                    status: "up".into(),
-                    failures: 0,
-                    threshold: c.threshold.unwrap_or(3),
-                    change_id: None,
-                })
+                self.state
+                    .checks
+                    .iter()
+                    .find(|i| i.name == *name)
+                    .cloned()
+                    .unwrap_or_else(|| juju_charm::pebble::CheckInfo {
+                        name: name.clone(),
+                        level: c.level.map(|l| l.as_str().to_owned()).unwrap_or_default(),
+                        startup: "enabled".into(),
+                        status: "up".into(),
+                        failures: 0,
+                        threshold: c.threshold.unwrap_or(3),
+                        change_id: None,
+                    })
             })
             .collect()
     }
 
     fn get_checks(&self, req: &HttpRequest) -> HttpResponse {
         let level = req.query.get("level");
-        let names: Vec<&str> = req.query.get("names").map(|n| n.split(',').collect()).unwrap_or_default();
+        let names: Vec<&str> = req
+            .query
+            .get("names")
+            .map(|n| n.split(',').collect())
+            .unwrap_or_default();
         let list: Vec<_> = self
             .check_infos()
             .into_iter()
@@ -448,7 +545,10 @@ impl PebbleModel {
             .filter(|c| level.is_none_or(|l| l == "alive" && c.level == "alive" || l == "ready"))
             .all(|c| c.status != "down");
         let code = if healthy { 200 } else { 502 };
-        HttpResponse::json(code, &json!({"type": "sync", "status-code": code, "status": reason(code), "result": {"healthy": healthy}}))
+        HttpResponse::json(
+            code,
+            &json!({"type": "sync", "status-code": code, "status": reason(code), "result": {"healthy": healthy}}),
+        )
     }
 
     fn checks(&mut self, req: &HttpRequest) -> HttpResponse {
@@ -457,7 +557,12 @@ impl PebbleModel {
             Err(e) => return e,
         };
         let action = body["action"].as_str().unwrap_or("");
-        let names: Vec<String> = body["checks"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+        let names: Vec<String> = body["checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
         if names.is_empty() {
             return bad(format!("must specify checks for {action} action"));
         }
@@ -491,7 +596,11 @@ impl PebbleModel {
         for s in body["services"].as_array().into_iter().flatten() {
             let name = s.as_str().unwrap_or("");
             if self.state.services.get(name).map(String::as_str) != Some("active") {
-                return HttpResponse::error(500, format!("cannot send signal to {name:?}: service is not running"), None);
+                return HttpResponse::error(
+                    500,
+                    format!("cannot send signal to {name:?}: service is not running"),
+                    None,
+                );
             }
         }
         HttpResponse::sync(json!(true))
@@ -502,7 +611,8 @@ impl PebbleModel {
             return true;
         }
         let prefix = format!("{dir}/");
-        self.state.files.keys().any(|p| p.starts_with(&prefix)) || self.state.dirs.iter().any(|d| d.starts_with(&prefix))
+        self.state.files.keys().any(|p| p.starts_with(&prefix))
+            || self.state.dirs.iter().any(|d| d.starts_with(&prefix))
     }
 
     fn add_dirs(&mut self, mut dir: &str) {
@@ -516,7 +626,11 @@ impl PebbleModel {
         let path = req.query.get("path").cloned().unwrap_or_default();
         match req.query.get("action").map(String::as_str) {
             Some("read") => {
-                if !req.headers.get("accept").is_some_and(|a| a.contains("multipart/form-data")) {
+                if !req
+                    .headers
+                    .get("accept")
+                    .is_some_and(|a| a.contains("multipart/form-data"))
+                {
                     return bad("must accept multipart/form-data");
                 }
                 let boundary = "f1c5b0b5c0ffee5eedcafe0123456789abcdef0123456789";
@@ -528,12 +642,25 @@ impl PebbleModel {
                         body.extend_from_slice(b"\r\n");
                         json!([{"path": path}])
                     }
-                    None if self.dir_exists(&path) => json!([file_error(&path, "generic-file-error", format!("can only read a regular file: {path:?}"))]),
-                    None => json!([file_error(&path, "not-found", format!("stat {path}: no such file or directory"))]),
+                    None if self.dir_exists(&path) => json!([file_error(
+                        &path,
+                        "generic-file-error",
+                        format!("can only read a regular file: {path:?}")
+                    )]),
+                    None => json!([file_error(
+                        &path,
+                        "not-found",
+                        format!("stat {path}: no such file or directory")
+                    )]),
                 };
-                let env = json!({"type": "sync", "status-code": 200, "status": "OK", "result": result});
+                let env =
+                    json!({"type": "sync", "status-code": 200, "status": "OK", "result": result});
                 body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"response\"\r\nContent-Type: application/json\r\n\r\n{env}\r\n--{boundary}--\r\n").as_bytes());
-                HttpResponse { status: 200, content_type: format!("multipart/form-data; boundary={boundary}"), body }
+                HttpResponse {
+                    status: 200,
+                    content_type: format!("multipart/form-data; boundary={boundary}"),
+                    body,
+                }
             }
             Some("list") => {
                 let itself = req.query.get("itself").is_some_and(|v| v == "true");
@@ -541,26 +668,45 @@ impl PebbleModel {
                 let entry = |p: &str| -> Value {
                     let name = p.rsplit('/').next().unwrap_or("");
                     match self.state.files.get(p) {
-                        Some(f) => json!({"path": p, "name": name, "type": "file", "size": f.content().len(), "permissions": f.permissions()}),
-                        None => json!({"path": p, "name": name, "type": "directory", "permissions": "755"}),
+                        Some(f) => {
+                            json!({"path": p, "name": name, "type": "file", "size": f.content().len(), "permissions": f.permissions()})
+                        }
+                        None => {
+                            json!({"path": p, "name": name, "type": "directory", "permissions": "755"})
+                        }
                     }
                 };
                 if self.state.files.contains_key(&path) || itself {
                     if !self.state.files.contains_key(&path) && !self.dir_exists(&path) {
-                        return HttpResponse::error(404, format!("stat {path}: no such file or directory"), Some("not-found"));
+                        return HttpResponse::error(
+                            404,
+                            format!("stat {path}: no such file or directory"),
+                            Some("not-found"),
+                        );
                     }
                     return HttpResponse::sync(json!([entry(&path)]));
                 }
                 if !self.dir_exists(&path) {
-                    return HttpResponse::error(404, format!("stat {path}: no such file or directory"), Some("not-found"));
+                    return HttpResponse::error(
+                        404,
+                        format!("stat {path}: no such file or directory"),
+                        Some("not-found"),
+                    );
                 }
-                let base = if path == "/" { String::new() } else { path.clone() };
+                let base = if path == "/" {
+                    String::new()
+                } else {
+                    path.clone()
+                };
                 let mut children: Vec<String> = self
                     .state
                     .files
                     .keys()
                     .chain(self.state.dirs.iter())
-                    .filter_map(|p| p.strip_prefix(&format!("{base}/")).map(|rest| format!("{base}/{}", rest.split('/').next().unwrap_or(""))))
+                    .filter_map(|p| {
+                        p.strip_prefix(&format!("{base}/"))
+                            .map(|rest| format!("{base}/{}", rest.split('/').next().unwrap_or("")))
+                    })
                     .collect();
                 children.sort();
                 children.dedup();
@@ -591,11 +737,25 @@ impl PebbleModel {
                     let path = d["path"].as_str().unwrap_or("").to_owned();
                     let parents = d["make-parents"].as_bool().unwrap_or(false);
                     out.push(if !path.starts_with('/') {
-                        file_error(&path, "generic-file-error", format!("paths must be absolute, got {path:?}"))
-                    } else if self.state.files.contains_key(&path) || (!parents && self.dir_exists(&path)) {
-                        file_error(&path, "generic-file-error", format!("mkdir {path}: file exists"))
+                        file_error(
+                            &path,
+                            "generic-file-error",
+                            format!("paths must be absolute, got {path:?}"),
+                        )
+                    } else if self.state.files.contains_key(&path)
+                        || (!parents && self.dir_exists(&path))
+                    {
+                        file_error(
+                            &path,
+                            "generic-file-error",
+                            format!("mkdir {path}: file exists"),
+                        )
                     } else if !parents && !self.dir_exists(parent(&path)) {
-                        file_error(&path, "not-found", format!("mkdir {path}: no such file or directory"))
+                        file_error(
+                            &path,
+                            "not-found",
+                            format!("mkdir {path}: no such file or directory"),
+                        )
                     } else {
                         self.add_dirs(&path);
                         json!({"path": path})
@@ -609,16 +769,31 @@ impl PebbleModel {
                     let path = p["path"].as_str().unwrap_or("").to_owned();
                     let recursive = p["recursive"].as_bool().unwrap_or(false);
                     let prefix = format!("{path}/");
-                    let has_children = self.state.files.keys().chain(self.state.dirs.iter()).any(|k| k.starts_with(&prefix));
+                    let has_children = self
+                        .state
+                        .files
+                        .keys()
+                        .chain(self.state.dirs.iter())
+                        .any(|k| k.starts_with(&prefix));
                     out.push(if self.state.files.remove(&path).is_some() {
                         json!({"path": path})
                     } else if !self.dir_exists(&path) {
-                        file_error(&path, "not-found", format!("remove {path}: no such file or directory"))
+                        file_error(
+                            &path,
+                            "not-found",
+                            format!("remove {path}: no such file or directory"),
+                        )
                     } else if has_children && !recursive {
-                        file_error(&path, "generic-file-error", format!("remove {path}: directory not empty"))
+                        file_error(
+                            &path,
+                            "generic-file-error",
+                            format!("remove {path}: directory not empty"),
+                        )
                     } else {
                         self.state.files.retain(|k, _| !k.starts_with(&prefix));
-                        self.state.dirs.retain(|k| !k.starts_with(&prefix) && *k != path);
+                        self.state
+                            .dirs
+                            .retain(|k| !k.starts_with(&prefix) && *k != path);
                         json!({"path": path})
                     });
                 }
@@ -642,7 +817,10 @@ impl PebbleModel {
             return bad("empty multipart body");
         };
         if first.name != "request" {
-            return bad(format!("metadata field name must be \"request\", got {:?}", first.name));
+            return bad(format!(
+                "metadata field name must be \"request\", got {:?}",
+                first.name
+            ));
         }
         let meta: Value = match serde_json::from_slice(&first.body) {
             Ok(m) => m,
@@ -662,12 +840,22 @@ impl PebbleModel {
         let mut out = Vec::new();
         for f in &files {
             let path = f["path"].as_str().unwrap_or("").to_owned();
-            let content = parts[1..].iter().find(|p| p.filename.as_deref() == Some(path.as_str()));
+            let content = parts[1..]
+                .iter()
+                .find(|p| p.filename.as_deref() == Some(path.as_str()));
             out.push(if !path.starts_with('/') {
-                file_error(&path, "generic-file-error", format!("paths must be absolute, got {path:?}"))
+                file_error(
+                    &path,
+                    "generic-file-error",
+                    format!("paths must be absolute, got {path:?}"),
+                )
             } else if let Some(content) = content {
                 if !f["make-dirs"].as_bool().unwrap_or(false) && !self.dir_exists(parent(&path)) {
-                    file_error(&path, "not-found", format!("open {path}.{}~: no such file or directory", self.next_id))
+                    file_error(
+                        &path,
+                        "not-found",
+                        format!("open {path}.{}~: no such file or directory", self.next_id),
+                    )
                 } else {
                     if f["make-dirs"].as_bool().unwrap_or(false) {
                         self.add_dirs(parent(&path));
@@ -679,13 +867,22 @@ impl PebbleModel {
                     let entry = if perms.is_none() && user.is_none() && group.is_none() {
                         FileState::Text(text)
                     } else {
-                        FileState::Full { content: text, permissions: perms, user, group }
+                        FileState::Full {
+                            content: text,
+                            permissions: perms,
+                            user,
+                            group,
+                        }
                     };
                     self.state.files.insert(path.clone(), entry);
                     json!({"path": path})
                 }
             } else {
-                file_error(&path, "generic-file-error", format!("no file content for path {path:?}"))
+                file_error(
+                    &path,
+                    "generic-file-error",
+                    format!("no file content for path {path:?}"),
+                )
             });
         }
         HttpResponse::sync(json!(out))
@@ -696,14 +893,30 @@ impl PebbleModel {
             Ok(b) => b,
             Err(e) => return e,
         };
-        let command: Vec<String> = body["command"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+        let command: Vec<String> = body["command"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
         let Some(program) = command.first() else {
             return bad("must specify command");
         };
-        let Some(canned) = self.state.exec.iter().find(|c| command.starts_with(&c.command)).cloned() else {
+        let Some(canned) = self
+            .state
+            .exec
+            .iter()
+            .find(|c| command.starts_with(&c.command))
+            .cloned()
+        else {
             return bad(format!("cannot find executable {program:?} (charm-sim: no canned result under containers[{}].exec matches {command:?})", self.state.name));
         };
-        let environment: BTreeMap<String, String> = body["environment"].as_object().into_iter().flatten().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect();
+        let environment: BTreeMap<String, String> = body["environment"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+            .collect();
         self.state.exec_calls.push(ExecCall {
             command: command.clone(),
             environment,
@@ -712,22 +925,34 @@ impl PebbleModel {
             exit_code: canned.exit_code,
         });
         let mut task = self.task("exec", format!("Execute command {program:?}"), None);
-        task.data.insert("exit-code".into(), json!(canned.exit_code));
+        task.data
+            .insert("exit-code".into(), json!(canned.exit_code));
         let task_id = task.id.clone();
-        let id = self.new_change("exec", format!("Execute command {program:?}"), vec![task], None);
+        let id = self.new_change(
+            "exec",
+            format!("Execute command {program:?}"),
+            vec![task],
+            None,
+        );
         // Not ready until its stdio websocket has run.
         if let Some((c, _)) = self.changes.get_mut(&id) {
             c.ready = false;
             c.status = "Doing".into();
         }
-        self.execs.insert(task_id.clone(), PendingExec {
-            change: id.clone(),
-            stdout: canned.stdout.into_bytes(),
-            stderr: canned.stderr.into_bytes(),
-            exit_code: canned.exit_code,
-            call: self.state.exec_calls.len() - 1,
-        });
-        HttpResponse::accepted(&id, json!({"task-id": task_id, "working-dir": body["working-dir"].as_str().unwrap_or("/root"), "environment": body["environment"]}))
+        self.execs.insert(
+            task_id.clone(),
+            PendingExec {
+                change: id.clone(),
+                stdout: canned.stdout.into_bytes(),
+                stderr: canned.stderr.into_bytes(),
+                exit_code: canned.exit_code,
+                call: self.state.exec_calls.len() - 1,
+            },
+        );
+        HttpResponse::accepted(
+            &id,
+            json!({"task-id": task_id, "working-dir": body["working-dir"].as_str().unwrap_or("/root"), "environment": body["environment"]}),
+        )
     }
 
     /// The stdio websocket of `task` ended with `stdin` received: the command is done.
@@ -747,7 +972,9 @@ impl PebbleModel {
 
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// `*` and `?` glob over one name.

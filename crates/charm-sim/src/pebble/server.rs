@@ -157,7 +157,10 @@ fn serve(mut stream: UnixStream, model: &Shared) {
 /// `4.000s`, `200ms`, `1m0s`-less Go durations as Pebble's clients send them.
 fn parse_duration(t: &str) -> Option<Duration> {
     if let Some(ms) = t.strip_suffix("ms") {
-        return ms.parse::<f64>().ok().map(|v| Duration::from_secs_f64(v / 1000.0));
+        return ms
+            .parse::<f64>()
+            .ok()
+            .map(|v| Duration::from_secs_f64(v / 1000.0));
     }
     t.strip_suffix('s')?
         .parse::<f64>()
@@ -254,7 +257,8 @@ fn websocket(mut stream: UnixStream, req: &HttpRequest, model: &Shared) {
         return;
     };
     let Some(pending) = pending else {
-        let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        let _ = stream
+            .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         return;
     };
     let accept = tungstenite::handshake::derive_accept_key(key.trim().as_bytes());

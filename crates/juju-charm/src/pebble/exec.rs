@@ -86,7 +86,8 @@ impl Pebble {
     /// with the exit code and output. Not runnable (missing executable): [`PebbleError::Api`].
     /// Killed by its timeout: [`PebbleError::Change`].
     pub fn exec(&self, command: &[&str], opts: &ExecOptions) -> Result<ExecOutput, PebbleError> {
-        let (result, change) = self.call(Request::new("POST", "/v1/exec", &[]).json(body(command, opts)))?;
+        let (result, change) =
+            self.call(Request::new("POST", "/v1/exec", &[]).json(body(command, opts)))?;
         let protocol = |p: &str| PebbleError::Protocol {
             method: "POST",
             path: "/v1/exec".into(),

@@ -253,7 +253,11 @@ mod tests {
 
     #[test]
     fn request_bytes_are_urllib_shaped() {
-        let r = Request::new("GET", "/v1/files", &[("action", "read"), ("path", "/tmp/a b")]);
+        let r = Request::new(
+            "GET",
+            "/v1/files",
+            &[("action", "read"), ("path", "/tmp/a b")],
+        );
         assert_eq!(
             String::from_utf8(r.to_bytes()).unwrap(),
             "GET /v1/files?action=read&path=%2Ftmp%2Fa+b HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: identity\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
@@ -277,11 +281,21 @@ mod tests {
     #[test]
     fn garbage_short_and_huge_answers_are_errors() {
         assert!(read(b"", 10).unwrap_err().contains("without an answer"));
-        assert!(read(b"SSH-2.0-OpenSSH\r\n\r\n", 10).unwrap_err().contains("not an HTTP response"));
-        assert!(read(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab", 10).unwrap_err().contains("cut short"));
-        assert!(read(b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n", 10).unwrap_err().contains("larger than"));
-        assert!(read(b"HTTP/1.1 200 OK\r\n\r\n0123456789ab", 10).unwrap_err().contains("larger than"));
-        assert!(read(b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", 10).unwrap_err().contains("Content-Length"));
+        assert!(read(b"SSH-2.0-OpenSSH\r\n\r\n", 10)
+            .unwrap_err()
+            .contains("not an HTTP response"));
+        assert!(read(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab", 10)
+            .unwrap_err()
+            .contains("cut short"));
+        assert!(read(b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n", 10)
+            .unwrap_err()
+            .contains("larger than"));
+        assert!(read(b"HTTP/1.1 200 OK\r\n\r\n0123456789ab", 10)
+            .unwrap_err()
+            .contains("larger than"));
+        assert!(read(b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", 10)
+            .unwrap_err()
+            .contains("Content-Length"));
         let mut endless = b"HTTP/1.1 200 OK\r\nX: ".to_vec();
         endless.extend(std::iter::repeat_n(b'a', MAX_HEAD + 10));
         assert!(read(&endless, 10).unwrap_err().contains("headers longer"));

@@ -266,7 +266,10 @@ mod tests {
             Check {
                 override_: Some(Override::Replace),
                 level: Some(CheckLevel::Ready),
-                tcp: Some(TcpCheck { port: 8080, host: None }),
+                tcp: Some(TcpCheck {
+                    port: 8080,
+                    host: None,
+                }),
                 ..Check::default()
             },
         );

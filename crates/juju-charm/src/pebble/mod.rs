@@ -44,8 +44,7 @@ use serde_json::{json, Value};
 pub use error::PebbleError;
 pub use exec::{ExecOptions, ExecOutput};
 pub use layer::{
-    Check, CheckLevel, ExecCheck, HttpCheck, Layer, LogTarget, Override, Service, Startup,
-    TcpCheck,
+    Check, CheckLevel, ExecCheck, HttpCheck, Layer, LogTarget, Override, Service, Startup, TcpCheck,
 };
 pub use types::{Change, CheckInfo, FileInfo, ServiceInfo, SystemInfo, Task};
 
@@ -330,7 +329,11 @@ impl Pebble {
             vec![("names", joined.as_str())]
         };
         let v = self.sync(Request::new("GET", "/v1/services", &query))?;
-        Self::parse("GET", "/v1/services", if v.is_null() { json!([]) } else { v })
+        Self::parse(
+            "GET",
+            "/v1/services",
+            if v.is_null() { json!([]) } else { v },
+        )
     }
 
     /// `GET /v1/changes/<id>`.
@@ -391,9 +394,18 @@ impl Pebble {
 
     fn checks_action(&self, action: &str, checks: &[&str]) -> Result<Vec<String>, PebbleError> {
         let body = json!({"action": action, "checks": checks});
-        let v = self.sync(Request::new("POST", "/v1/checks", &[]).json(body.to_string().into_bytes()))?;
+        let v =
+            self.sync(Request::new("POST", "/v1/checks", &[]).json(body.to_string().into_bytes()))?;
         let changed = v.get("changed").cloned().unwrap_or(Value::Null);
-        Self::parse("POST", "/v1/checks", if changed.is_null() { json!([]) } else { changed })
+        Self::parse(
+            "POST",
+            "/v1/checks",
+            if changed.is_null() {
+                json!([])
+            } else {
+                changed
+            },
+        )
     }
 
     /// Starts checks; returns those whose state changed.
@@ -430,7 +442,8 @@ impl Pebble {
             group_id: opts.group_id,
             group: opts.group.as_deref(),
         };
-        let meta = json!({"action": "write", "files": [File { path, make_dirs: opts.make_dirs, own }]});
+        let meta =
+            json!({"action": "write", "files": [File { path, make_dirs: opts.make_dirs, own }]});
         let boundary = multipart::boundary();
         let mut req = Request::new("POST", "/v1/files", &[]);
         req.content_type = Some(format!("multipart/form-data; boundary=\"{boundary}\""));
@@ -520,14 +533,16 @@ impl Pebble {
             group: opts.group.as_deref(),
         };
         let body = json!({"action": "make-dirs", "dirs": [Dir { path, make_parents: opts.make_parents, own }]});
-        let v = self.sync(Request::new("POST", "/v1/files", &[]).json(body.to_string().into_bytes()))?;
+        let v =
+            self.sync(Request::new("POST", "/v1/files", &[]).json(body.to_string().into_bytes()))?;
         per_path_errors(&v)
     }
 
     /// Removes a file or directory (with `recursive`, a whole tree).
     pub fn remove_path(&self, path: &str, recursive: bool) -> Result<(), PebbleError> {
         let body = json!({"action": "remove", "paths": [{"path": path, "recursive": recursive}]});
-        let v = self.sync(Request::new("POST", "/v1/files", &[]).json(body.to_string().into_bytes()))?;
+        let v =
+            self.sync(Request::new("POST", "/v1/files", &[]).json(body.to_string().into_bytes()))?;
         per_path_errors(&v)
     }
 
@@ -554,7 +569,11 @@ impl Pebble {
 }
 
 /// Checks an envelope: the `result` and `change` of a sync or async answer, or the error.
-fn envelope(req: &Request, http_status: u16, env: Value) -> Result<(Value, Option<String>), PebbleError> {
+fn envelope(
+    req: &Request,
+    http_status: u16,
+    env: Value,
+) -> Result<(Value, Option<String>), PebbleError> {
     let kind = env.get("type").and_then(Value::as_str).unwrap_or("");
     let result = env.get("result").cloned().unwrap_or(Value::Null);
     if kind == "error" || http_status >= 400 {

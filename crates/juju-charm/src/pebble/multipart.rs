@@ -156,15 +156,24 @@ mod tests {
         assert_eq!(text, format!("--{b}\r\nContent-Type: application/json\r\nContent-Disposition: form-data; name=\"request\"\r\n\r\n{{\"action\":\"write\"}}\r\n--{b}\r\nContent-Type: application/octet-stream\r\nContent-Disposition: form-data; name=\"files\"; filename=\"/etc/x.conf\"\r\n\r\na\r\n--b\r\n--{b}--\r\n"));
         let parts = parse(&body, &b).unwrap();
         assert_eq!(parts.len(), 2);
-        assert_eq!((parts[0].name.as_str(), parts[1].name.as_str()), ("request", "files"));
+        assert_eq!(
+            (parts[0].name.as_str(), parts[1].name.as_str()),
+            ("request", "files")
+        );
         assert_eq!(parts[1].filename.as_deref(), Some("/etc/x.conf"));
         assert_eq!(parts[1].body, b"a\r\n--b");
     }
 
     #[test]
     fn boundaries_and_bad_bodies() {
-        assert_eq!(boundary_of("multipart/form-data; boundary=\"abc\"").as_deref(), Some("abc"));
-        assert_eq!(boundary_of("multipart/form-data; boundary=abc").as_deref(), Some("abc"));
+        assert_eq!(
+            boundary_of("multipart/form-data; boundary=\"abc\"").as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            boundary_of("multipart/form-data; boundary=abc").as_deref(),
+            Some("abc")
+        );
         assert_eq!(boundary_of("application/json"), None);
         assert_eq!(parse(b"--x\r\nno end", "x"), None);
         assert_eq!(parse(b"garbage", "x"), None);
