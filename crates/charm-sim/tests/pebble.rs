@@ -546,3 +546,49 @@ fn the_client_sends_ops_shaped_bytes() {
         layer
     );
 }
+
+#[test]
+fn the_simulators_pebble_refuses_what_real_pebble_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = PebbleServer::start(dir.path(), &[ContainerState::new("w")]).unwrap();
+    let socket = dir.path().join("w/pebble.socket");
+    let send = |raw: &str| -> String {
+        let mut s = std::os::unix::net::UnixStream::connect(&socket).unwrap();
+        s.write_all(raw.as_bytes()).unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    let body = "--BB\r\nContent-Disposition: form-data; name=\"request\"\r\n\r\n{}\r\n--BB--\r\n";
+    let short = send(&format!("POST /v1/files HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=BB\r\nContent-Length: {}\r\n\r\n{body}", body.len()));
+    assert!(short.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{short}");
+    assert!(
+        short.contains(r#""message":"invalid boundary \"BB\"""#),
+        "{short}"
+    );
+    let b = "b".repeat(32);
+    let body = format!("--{b}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"/x\"\r\n\r\nx\r\n--{b}--\r\n");
+    let first = send(&format!("POST /v1/files HTTP/1.1\r\nContent-Type: multipart/form-data; boundary={b}\r\nContent-Length: {}\r\n\r\n{body}", body.len()));
+    assert!(
+        first.contains(r#"metadata field name must be \"request\", got \"files\""#),
+        "{first}"
+    );
+    let plan = send("GET /v1/plan HTTP/1.1\r\n\r\n");
+    assert!(plan.contains(r#"invalid format \"\""#), "{plan}");
+    let pull = send("GET /v1/files?action=read&path=%2Fx HTTP/1.1\r\n\r\n");
+    assert!(pull.contains("must accept multipart/form-data"), "{pull}");
+    let unknown = send("GET /v1/nothing HTTP/1.1\r\n\r\n");
+    assert!(unknown.starts_with("HTTP/1.1 404"), "{unknown}");
+    assert!(
+        unknown.contains("invalid API endpoint requested"),
+        "{unknown}"
+    );
+    // An async answer keeps `"result":null`.
+    let replan = send("POST /v1/services HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{\"action\": \"replan\", \"services\": []}    ");
+    assert!(replan.starts_with("HTTP/1.1 202 Accepted"), "{replan}");
+    assert!(
+        replan.contains(r#""result":null"#) && replan.contains(r#""type":"async""#),
+        "{replan}"
+    );
+    server.stop();
+}
