@@ -169,6 +169,23 @@ struct Ownership<'a> {
     group: Option<&'a str>,
 }
 
+impl<'a> Ownership<'a> {
+    /// Permissions as Pebble's octal string, owner and group by id and/or name.
+    fn new(
+        permissions: Option<u32>,
+        (user_id, user): (Option<u32>, Option<&'a str>),
+        (group_id, group): (Option<u32>, Option<&'a str>),
+    ) -> Self {
+        Self {
+            permissions: permissions.map(|p| format!("{p:03o}")),
+            user_id,
+            user,
+            group_id,
+            group,
+        }
+    }
+}
+
 /// Pebble's seconds form of a duration (`4.000s`).
 fn go_duration(d: Duration) -> String {
     format!("{:.3}s", d.as_secs_f64())
@@ -435,13 +452,11 @@ impl Pebble {
             #[serde(flatten)]
             own: Ownership<'a>,
         }
-        let own = Ownership {
-            permissions: opts.permissions.map(|p| format!("{p:03o}")),
-            user_id: opts.user_id,
-            user: opts.user.as_deref(),
-            group_id: opts.group_id,
-            group: opts.group.as_deref(),
-        };
+        let own = Ownership::new(
+            opts.permissions,
+            (opts.user_id, opts.user.as_deref()),
+            (opts.group_id, opts.group.as_deref()),
+        );
         let meta =
             json!({"action": "write", "files": [File { path, make_dirs: opts.make_dirs, own }]});
         let boundary = multipart::boundary();
@@ -525,13 +540,11 @@ impl Pebble {
             #[serde(flatten)]
             own: Ownership<'a>,
         }
-        let own = Ownership {
-            permissions: opts.permissions.map(|p| format!("{p:03o}")),
-            user_id: opts.user_id,
-            user: opts.user.as_deref(),
-            group_id: opts.group_id,
-            group: opts.group.as_deref(),
-        };
+        let own = Ownership::new(
+            opts.permissions,
+            (opts.user_id, opts.user.as_deref()),
+            (opts.group_id, opts.group.as_deref()),
+        );
         let body = json!({"action": "make-dirs", "dirs": [Dir { path, make_parents: opts.make_parents, own }]});
         let v =
             self.sync(Request::new("POST", "/v1/files", &[]).json(body.to_string().into_bytes()))?;
