@@ -555,7 +555,7 @@ fn containers(state: &State, outcomes: &[ContainerOutcome]) -> Vec<ContainerRepo
         .map(|c| ContainerReport {
             name: c.name.clone(),
             can_connect: c.can_connect,
-            plan: crate::pebble::model::PebbleModel::new(c.clone()).plan(),
+            plan: crate::pebble::model::plan(&c.layers),
             services: c.services.clone(),
             files: c
                 .files

@@ -207,6 +207,18 @@ fn file_error(path: &str, kind: &str, message: String) -> Value {
     json!({"path": path, "error": {"kind": kind, "message": message}})
 }
 
+/// The plan the layers combine to, in order.
+pub fn plan(layers: &[NamedLayer]) -> Layer {
+    let mut plan = Layer::default();
+    for l in layers {
+        // Layers in the state were accepted once; a failure leaves the plan as it was.
+        let _ = combine(&mut plan, &l.layer);
+    }
+    plan.summary = None;
+    plan.description = None;
+    plan
+}
+
 impl PebbleModel {
     /// Pebble over `state`.
     pub fn new(state: ContainerState) -> Self {
@@ -222,14 +234,7 @@ impl PebbleModel {
 
     /// The combined plan.
     pub fn plan(&self) -> Layer {
-        let mut plan = Layer::default();
-        for l in &self.state.layers {
-            // Layers in the state were accepted once; a failure leaves the plan as it was.
-            let _ = combine(&mut plan, &l.layer);
-        }
-        plan.summary = None;
-        plan.description = None;
-        plan
+        plan(&self.state.layers)
     }
 
     fn new_change(

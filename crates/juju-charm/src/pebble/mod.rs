@@ -339,18 +339,7 @@ impl Pebble {
 
     /// The state of `names` (all services when empty); unknown names are left out.
     pub fn get_services(&self, names: &[&str]) -> Result<Vec<ServiceInfo>, PebbleError> {
-        let joined = names.join(",");
-        let query: Vec<(&str, &str)> = if names.is_empty() {
-            vec![]
-        } else {
-            vec![("names", joined.as_str())]
-        };
-        let v = self.sync(Request::new("GET", "/v1/services", &query))?;
-        Self::parse(
-            "GET",
-            "/v1/services",
-            if v.is_null() { json!([]) } else { v },
-        )
+        self.get_list("/v1/services", &filters(None, names))
     }
 
     /// `GET /v1/changes/<id>`.
@@ -397,16 +386,18 @@ impl Pebble {
         level: Option<CheckLevel>,
         names: &[&str],
     ) -> Result<Vec<CheckInfo>, PebbleError> {
-        let joined = names.join(",");
-        let mut query = Vec::new();
-        if let Some(l) = level {
-            query.push(("level", l.as_str()));
-        }
-        if !names.is_empty() {
-            query.push(("names", joined.as_str()));
-        }
-        let v = self.sync(Request::new("GET", "/v1/checks", &query))?;
-        Self::parse("GET", "/v1/checks", if v.is_null() { json!([]) } else { v })
+        self.get_list("/v1/checks", &filters(level, names))
+    }
+
+    /// A `GET` whose result is a list (Pebble may send `null` for none).
+    fn get_list<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&'static str, String)],
+    ) -> Result<Vec<T>, PebbleError> {
+        let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let v = self.sync(Request::new("GET", path, &query))?;
+        Self::parse("GET", path, if v.is_null() { json!([]) } else { v })
     }
 
     fn checks_action(&self, action: &str, checks: &[&str]) -> Result<Vec<String>, PebbleError> {
@@ -561,14 +552,8 @@ impl Pebble {
 
     /// Pebble's health (`GET /v1/health`): `true` when every selected check is up.
     pub fn health(&self, level: Option<CheckLevel>, names: &[&str]) -> Result<bool, PebbleError> {
-        let joined = names.join(",");
-        let mut query = Vec::new();
-        if let Some(l) = level {
-            query.push(("level", l.as_str()));
-        }
-        if !names.is_empty() {
-            query.push(("names", joined.as_str()));
-        }
+        let query = filters(level, names);
+        let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let req = Request::new("GET", "/v1/health", &query);
         let resp = self.roundtrip(&req)?;
         let env: Value = serde_json::from_slice(&resp.body)
@@ -579,6 +564,18 @@ impl Pebble {
         }
         envelope(&req, resp.status, env).map(|(v, _)| v["healthy"].as_bool().unwrap_or(false))
     }
+}
+
+/// `level` and `names` as Pebble's query filters (each left out when not given).
+fn filters(level: Option<CheckLevel>, names: &[&str]) -> Vec<(&'static str, String)> {
+    let mut query = Vec::new();
+    if let Some(l) = level {
+        query.push(("level", l.as_str().to_owned()));
+    }
+    if !names.is_empty() {
+        query.push(("names", names.join(",")));
+    }
+    query
 }
 
 /// Checks an envelope: the `result` and `change` of a sync or async answer, or the error.
