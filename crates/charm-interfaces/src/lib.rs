@@ -4,4 +4,5 @@
 
 pub mod pyjson;
 pub mod tempo_api;
+pub mod tracing;
 pub mod traefik_route;
