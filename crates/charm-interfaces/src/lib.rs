@@ -3,6 +3,8 @@
 #![warn(missing_docs)]
 
 pub mod pyjson;
+pub mod s3;
 pub mod tempo_api;
+pub mod tempo_cluster;
 pub mod tracing;
 pub mod traefik_route;
