@@ -3,10 +3,15 @@
 //! Each input is read at most once per hook, and only where it can matter: Traefik's data
 //! and the peers' FQDNs are read by the leader alone, and only when an ingress is related.
 
-use charm_interfaces::pyjson;
+use std::collections::BTreeSet;
+
+use charm_interfaces::s3::{S3ConnectionInfo, S3Error};
+use charm_interfaces::tempo_cluster::{ClusterRequirerAppData, ClusterRequirerUnitData, WorkerApp};
+use charm_interfaces::tracing::{ReadError, ReceiverProtocol, TracingRequirerAppData};
+use charm_interfaces::{pyjson, tempo_cluster};
 use juju_charm::{
-    Context, Databag, ErrorKind, Event, HookToolError, HookTools, RelationEventKind, RelationId,
-    Runner, UnitName,
+    Context, Databag, ErrorKind, Event, HookToolError, HookTools, Port, RelationEventKind,
+    RelationId, Runner, UnitName,
 };
 
 /// The tempo-api endpoint.
@@ -15,6 +20,17 @@ pub const TEMPO_API: &str = "tempo-api";
 pub const INGRESS: &str = "ingress";
 /// The peer endpoint.
 pub const PEERS: &str = "peers";
+/// The worker cluster endpoint.
+pub const CLUSTER: &str = tempo_cluster::DEFAULT_RELATION_NAME;
+/// The object storage endpoint.
+pub const S3: &str = "s3";
+/// The tracing endpoint.
+pub const TRACING: &str = "tracing";
+/// Prometheus remote-write (for the metrics-generator).
+pub const REMOTE_WRITE: &str = "send-remote-write";
+/// Largest remote-write URL read.
+const MAX_URL: usize = 2048;
+
 /// The key each unit writes its FQDN under in its peer databag (as the Python coordinator does).
 pub const PEER_FQDN_KEY: &str = "fqdn";
 
@@ -34,6 +50,72 @@ pub struct Peers {
     pub relation: RelationId,
     /// The other units and the FQDN each wrote, if it did (read only when needed).
     pub units: Vec<(UnitName, Option<String>)>,
+}
+
+/// The charm's own config, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `retention-period`, hours.
+    pub retention_hours: i64,
+    /// Receivers switched on by `always_enable_<protocol>`.
+    pub always_enable: BTreeSet<ReceiverProtocol>,
+    /// Deprecated options that are set (`cpu_limit`, `memory_limit`).
+    pub deprecated_set: Vec<&'static str>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            retention_hours: 720,
+            always_enable: BTreeSet::new(),
+            deprecated_set: Vec::new(),
+        }
+    }
+}
+
+/// Reads the options this charm acts on; a problem is reported, never fatal.
+pub fn parse_config(config: &serde_json::Map<String, serde_json::Value>) -> (Config, Vec<String>) {
+    let mut c = Config::default();
+    let mut problems = Vec::new();
+    match config.get("retention-period") {
+        None | Some(serde_json::Value::Null) => {}
+        Some(v) => match v.as_i64().filter(|h| *h > 0) {
+            Some(h) => c.retention_hours = h,
+            None => problems.push(format!(
+                "retention-period must be a positive number of hours, got `{}`; run `juju config <app> retention-period=720`",
+                juju_charm::context::truncate(&v.to_string(), 40)
+            )),
+        },
+    }
+    for p in ReceiverProtocol::ALL {
+        if config.get(&format!("always_enable_{p}")) == Some(&serde_json::Value::Bool(true)) {
+            c.always_enable.insert(p);
+        }
+    }
+    for k in ["cpu_limit", "memory_limit"] {
+        if config.get(k).and_then(|v| v.as_str()).is_some_and(|v| !v.is_empty()) {
+            c.deprecated_set.push(k);
+        }
+    }
+    (c, problems)
+}
+
+/// One tracing requirer and what it asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TracingRequirer {
+    /// The relation.
+    pub relation: RelationId,
+    /// Its request, or why it is not valid.
+    pub request: Result<TracingRequirerAppData, ReadError>,
+}
+
+/// The S3 relation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Relation {
+    /// The relation.
+    pub relation: RelationId,
+    /// The provider's data, validated.
+    pub info: Result<S3ConnectionInfo, S3Error>,
 }
 
 /// What the reconciler decides from.
@@ -59,6 +141,22 @@ pub struct Inputs {
     pub ingress: Option<Ingress>,
     /// The peer relation, if it exists.
     pub peers: Option<Peers>,
+    /// The charm's config.
+    pub config: Config,
+    /// The S3 relation, if any (limit 1).
+    pub s3: Option<S3Relation>,
+    /// The worker applications, by relation id.
+    pub workers: Vec<WorkerApp>,
+    /// The tracing requirers (leader only).
+    pub tracing: Vec<TracingRequirer>,
+    /// Remote-write URLs from Prometheus units, sorted.
+    pub remote_write: Vec<String>,
+    /// The ports opened now.
+    pub opened_ports: Vec<Port>,
+    /// This pod's DNS server (`/etc/resolv.conf`).
+    pub resolver: Option<String>,
+    /// Whether the pod has IPv6.
+    pub ipv6: bool,
 }
 
 /// Whether this event is one where the unit (re)writes its FQDN to the peer databag.
@@ -118,9 +216,11 @@ pub fn peer_fqdn_value(fqdn: &str) -> String {
 pub fn read<R: Runner>(
     ctx: &Context,
     tools: &HookTools<R>,
-    own_fqdn: Option<String>,
+    host: &dyn crate::Host,
+    config: Config,
     config_problem: Option<String>,
 ) -> Result<Inputs, HookToolError> {
+    let own_fqdn = host.fqdn();
     let leader = tools.is_leader()?;
     let broken = broken(&ctx.event);
     let live = |ids: Vec<RelationId>| -> Vec<RelationId> {
@@ -173,7 +273,74 @@ pub fn read<R: Runner>(
         peers = Some(Peers { relation, units });
     }
 
+    let s3 = match live(tools.relation_ids(S3)?).into_iter().next() {
+        None => None,
+        Some(relation) => match read_remote_app_bag(ctx, tools, &relation) {
+            Ok(bag) => Some(S3Relation {
+                info: S3ConnectionInfo::from_databag(&bag),
+                relation,
+            }),
+            Err(e) if gone(&e) => None,
+            Err(e) => return Err(e),
+        },
+    };
+    let mut workers = Vec::new();
+    for relation in live(tools.relation_ids(CLUSTER)?) {
+        match read_worker(ctx, tools, &relation) {
+            Ok(Some(w)) => workers.push(w),
+            Ok(None) => {}
+            Err(e) if gone(&e) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let mut tracing = Vec::new();
+    if leader {
+        for relation in live(tools.relation_ids(TRACING)?) {
+            match read_remote_app_bag(ctx, tools, &relation) {
+                Ok(bag) => tracing.push(TracingRequirer {
+                    request: TracingRequirerAppData::from_databag(&bag),
+                    relation,
+                }),
+                Err(e) if gone(&e) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    let mut remote_write = Vec::new();
+    for relation in live(tools.relation_ids(REMOTE_WRITE)?) {
+        let departing = ctx.event.relation().and_then(|r| r.departing_unit.clone());
+        let units = match tools.relation_list(&relation) {
+            Ok(u) => u,
+            Err(e) if gone(&e) => continue,
+            Err(e) => return Err(e),
+        };
+        for unit in units.iter().filter(|u| Some(*u) != departing.as_ref()) {
+            match tools.relation_get_unit(&relation, unit) {
+                Ok(bag) => {
+                    if let Some(url) = parse_remote_write(&bag) {
+                        remote_write.push(url);
+                    } else if bag.contains_key("remote_write") {
+                        tracing::warn!(relation = %relation, unit = %unit, "ignoring a remote_write that is not {{\"url\": \"http(s)://...\"}}");
+                    }
+                }
+                Err(e) if gone(&e) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    remote_write.sort();
+    remote_write.dedup();
+    let opened_ports = tools.opened_ports()?;
+
     Ok(Inputs {
+        config,
+        s3,
+        workers,
+        tracing,
+        remote_write,
+        opened_ports,
+        resolver: host.resolver(),
+        ipv6: host.ipv6(),
         app: ctx.app().to_owned(),
         model: ctx.model_name.clone(),
         unit: ctx.unit.clone(),
@@ -185,6 +352,63 @@ pub fn read<R: Runner>(
         ingress,
         peers,
     })
+}
+
+/// A Prometheus unit's `remote_write`: `{"url": "http(s)://..."}`, bounded.
+pub fn parse_remote_write(bag: &Databag) -> Option<String> {
+    let raw = bag.get("remote_write")?;
+    if raw.len() > MAX_URL {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(raw).ok()?;
+    let url = v.get("url")?.as_str()?;
+    let parsed = url::Url::parse(url).ok()?;
+    (matches!(parsed.scheme(), "http" | "https") && parsed.host_str().is_some())
+        .then(|| url.to_owned())
+}
+
+/// One worker application: its role and each unit's data. Units are read in unit order;
+/// the app's name comes from its units (or `relation-list --app` when it has none).
+fn read_worker<R: Runner>(
+    ctx: &Context,
+    tools: &HookTools<R>,
+    relation: &RelationId,
+) -> Result<Option<WorkerApp>, HookToolError> {
+    let departing = ctx.event.relation().and_then(|r| r.departing_unit.clone());
+    let mut units: Vec<UnitName> = tools
+        .relation_list(relation)?
+        .into_iter()
+        .filter(|u| Some(u) != departing.as_ref())
+        .collect();
+    units.sort_by_key(|u| u.number());
+    let app = match units.first() {
+        Some(u) => u.app().to_owned(),
+        None => match ctx.event.relation().filter(|r| r.relation == *relation) {
+            Some(r) if r.remote_app.is_some() => r.remote_app.clone().unwrap_or_default(),
+            _ => tools.relation_list_app(relation)?,
+        },
+    };
+    if app.is_empty() {
+        return Ok(None);
+    }
+    let role = ClusterRequirerAppData::from_databag(&tools.relation_get_app(relation, &app)?);
+    if let Err(e) = &role {
+        tracing::warn!(relation = %relation, app = %app, "worker application has no valid role yet: {e}");
+    }
+    let mut data = Vec::with_capacity(units.len());
+    for unit in units {
+        let d = ClusterRequirerUnitData::from_databag(&tools.relation_get_unit(relation, &unit)?);
+        if let Err(e) = &d {
+            tracing::warn!(relation = %relation, unit = %unit, "skipping a worker unit with invalid data: {e}");
+        }
+        data.push((unit.to_string(), d));
+    }
+    Ok(Some(WorkerApp {
+        relation: relation.clone(),
+        app,
+        role,
+        units: data,
+    }))
 }
 
 /// The remote app's databag; the app name comes from `JUJU_REMOTE_APP` when the hook is on

@@ -8,8 +8,11 @@
 #![warn(missing_docs)]
 
 pub mod inputs;
+pub mod nginx;
 pub mod reconcile;
+pub mod tempo_config;
 pub mod urls;
+pub mod workload;
 
 use std::collections::HashMap;
 
@@ -17,7 +20,7 @@ use tracing::Level;
 
 use charm_interfaces::tempo_api::{PublishError, TempoApiProvider};
 use juju_charm::log::{chain, parse_level, with_juju_log};
-use juju_charm::{Context, ErrorKind, Event, HookToolError, HookTools, LogLevel, Runner};
+use juju_charm::{Context, ErrorKind, Event, HookToolError, HookTools, LogLevel, Port, Runner};
 use reconcile::Plan;
 
 /// Why a hook failed (exit 1, Juju retries it).
@@ -27,6 +30,15 @@ pub enum CharmError {
     /// A hook tool failed.
     #[error(transparent)]
     Tool(#[from] HookToolError),
+    /// Pebble answered with an error (not "unreachable", which is a status).
+    #[error("configuring the `{container}` container failed")]
+    Pebble {
+        /// The container.
+        container: &'static str,
+        /// Pebble's error.
+        #[source]
+        source: juju_charm::pebble::PebbleError,
+    },
     /// The provider refused the data (cannot happen for URLs built from Juju's names).
     #[error(transparent)]
     Publish(PublishError),
@@ -38,10 +50,14 @@ pub enum CharmError {
     },
 }
 
-/// The host facts the charm reads outside Juju (the pod's FQDN), injectable for tests.
+/// The host facts the charm reads outside Juju, injectable for tests.
 pub trait Host {
     /// This pod's FQDN, if it is a Kubernetes one.
     fn fqdn(&self) -> Option<String>;
+    /// The pod's DNS server, from `/etc/resolv.conf` (nginx's `resolver`).
+    fn resolver(&self) -> Option<String>;
+    /// Whether the pod has IPv6 addresses (nginx then listens on `[::]` too).
+    fn ipv6(&self) -> bool;
 }
 
 /// The real host: `/etc/hosts` and the kernel's hostname.
@@ -52,6 +68,13 @@ impl Host for RealHost {
     fn fqdn(&self) -> Option<String> {
         inputs::host_fqdn()
     }
+    fn resolver(&self) -> Option<String> {
+        nginx::nameserver(&std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default())
+    }
+    fn ipv6(&self) -> bool {
+        // What `ip -6 address show` lists, without a subprocess.
+        std::fs::read_to_string("/proc/net/if_inet6").is_ok_and(|t| !t.trim().is_empty())
+    }
 }
 
 /// Whether the charm acts on this event. Everything else is a no-op that exits 0.
@@ -59,8 +82,18 @@ pub fn handles(event: &Event) -> bool {
     match event {
         Event::Relation(r) => matches!(
             r.relation.endpoint.as_str(),
-            inputs::TEMPO_API | inputs::INGRESS | inputs::PEERS
+            inputs::TEMPO_API
+                | inputs::INGRESS
+                | inputs::PEERS
+                | inputs::CLUSTER
+                | inputs::S3
+                | inputs::TRACING
+                | inputs::REMOTE_WRITE
         ),
+        Event::Pebble { container, .. } => {
+            container == workload::NGINX || container == workload::EXPORTER
+        }
+        Event::Action { name, .. } => name == LIST_RECEIVERS,
         Event::Install
         | Event::Start
         | Event::ConfigChanged
@@ -71,6 +104,9 @@ pub fn handles(event: &Event) -> bool {
         _ => false,
     }
 }
+
+/// The action that lists the enabled receivers and their URLs.
+pub const LIST_RECEIVERS: &str = "list-receivers";
 
 /// Runs one hook and returns the process exit code. Never panics on input.
 pub fn entry<R>(
@@ -96,8 +132,14 @@ where
         return 0;
     }
     let tools = HookTools::new(runner.clone());
-    let (level, config_problem) = match tools.config_get() {
-        Ok(config) => log_level(&config, ctx.debug),
+    let (level, config_problem, config) = match tools.config_get() {
+        Ok(config) => {
+            let (level, mut problems) = log_level(&config, ctx.debug);
+            let (parsed, more) = inputs::parse_config(&config);
+            problems.extend(more);
+            let problem = (!problems.is_empty()).then(|| problems.join("; "));
+            (level, problem, parsed)
+        }
         Err(e) => {
             let msg = format!("hook {} failed: cannot read config: {e}", ctx.event.name());
             eprintln!("ERROR {msg}");
@@ -106,7 +148,7 @@ where
         }
     };
     with_juju_log(runner, level, true, || {
-        match run(&ctx, &tools, host, config_problem) {
+        match run(&ctx, &tools, host, config, config_problem) {
             Ok(()) => 0,
             Err(e) => {
                 tracing::error!("hook {} failed: {}", ctx.event.name(), chain(&e));
@@ -120,21 +162,21 @@ where
 fn log_level(
     config: &serde_json::Map<String, serde_json::Value>,
     debug: bool,
-) -> (Level, Option<String>) {
+) -> (Level, Vec<String>) {
     let default = if debug { Level::DEBUG } else { Level::INFO };
     match config.get("log-level") {
-        None | Some(serde_json::Value::Null) => (default, None),
+        None | Some(serde_json::Value::Null) => (default, vec![]),
         Some(serde_json::Value::String(s)) => match parse_level(s) {
-            Some(l) => (l, None),
+            Some(l) => (l, vec![]),
             None => (
                 default,
-                Some(format!(
+                vec![format!(
                     "log-level `{}` is not one of error, warning, info, debug, trace; run `juju config <app> log-level=info`",
                     juju_charm::context::truncate(s, 40).escape_debug()
-                )),
+                )],
             ),
         },
-        Some(other) => (default, Some(format!("log-level must be a string, got `{}`", juju_charm::context::truncate(&other.to_string(), 40)))),
+        Some(other) => (default, vec![format!("log-level must be a string, got `{}`", juju_charm::context::truncate(&other.to_string(), 40))]),
     }
 }
 
@@ -143,11 +185,81 @@ pub fn run<R: Runner>(
     ctx: &Context,
     tools: &HookTools<R>,
     host: &dyn Host,
+    config: inputs::Config,
     config_problem: Option<String>,
 ) -> Result<(), CharmError> {
-    let inputs = inputs::read(ctx, tools, host.fqdn(), config_problem)?;
-    let plan = reconcile::reconcile(&inputs);
+    let inputs = inputs::read(ctx, tools, host, config, config_problem)?;
+    let mut plan = reconcile::reconcile(&inputs);
+    if let Event::Action { .. } = &ctx.event {
+        return list_receivers(tools, &plan);
+    }
+    apply_workload(ctx, tools, &inputs, &mut plan)?;
     apply(tools, ctx.app(), &plan)
+}
+
+/// The `list-receivers` action: each enabled receiver (`otlp-http`) and its URL, as the
+/// Python charm answers.
+fn list_receivers<R: Runner>(tools: &HookTools<R>, plan: &Plan) -> Result<(), CharmError> {
+    let results: serde_json::Map<String, serde_json::Value> = plan
+        .receivers
+        .iter()
+        .map(|(p, url)| (p.as_str().replace('_', "-"), serde_json::Value::from(url.as_str())))
+        .collect();
+    if results.is_empty() {
+        tools.action_log("no receivers: the cluster is not ready yet (see `juju status`)")?;
+    }
+    tools.action_set(&results)?;
+    Ok(())
+}
+
+/// The containers and the ports. A container Pebble does not answer in leaves the unit
+/// waiting (exit 0: Juju runs `<container>-pebble-ready` when it is up); a Pebble error
+/// fails the hook.
+fn apply_workload<R: Runner>(
+    ctx: &Context,
+    tools: &HookTools<R>,
+    inputs: &inputs::Inputs,
+    plan: &mut Plan,
+) -> Result<(), CharmError> {
+    if let Some(w) = &plan.workload {
+        let mut down = Vec::new();
+        let nginx = ctx.container(workload::NGINX);
+        let layer = workload::nginx_layer(urls::TEMPO_HTTP_PORT);
+        match workload::reconcile_nginx(&nginx, &w.nginx_config, &layer) {
+            Ok(workload::Outcome::Unreachable) => down.push(workload::NGINX),
+            Ok(_) => {}
+            Err(source) => return Err(CharmError::Pebble { container: workload::NGINX, source }),
+        }
+        match workload::reconcile_exporter(&ctx.container(workload::EXPORTER)) {
+            Ok(workload::Outcome::Unreachable) => down.push(workload::EXPORTER),
+            Ok(_) => {}
+            Err(source) => return Err(CharmError::Pebble { container: workload::EXPORTER, source }),
+        }
+        if !down.is_empty() && plan.unit_status.name != juju_charm::StatusName::Blocked {
+            plan.unit_status = juju_charm::Status::waiting(format!(
+                "waiting for the {} container{} to start",
+                down.join(" and "),
+                if down.len() > 1 { "s" } else { "" }
+            ));
+        }
+    }
+    if let Some(want) = &plan.ports {
+        let open: std::collections::BTreeSet<u16> = inputs
+            .opened_ports
+            .iter()
+            .filter_map(|p| match p {
+                Port::Tcp(n) => Some(*n),
+                _ => None,
+            })
+            .collect();
+        for p in want.difference(&open) {
+            tools.open_port(Port::Tcp(*p))?;
+        }
+        for p in open.difference(want) {
+            tools.close_port(Port::Tcp(*p))?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes the plan: one `relation-set` per databag, then versions and statuses.
@@ -190,6 +302,27 @@ pub fn apply<R: Runner>(tools: &HookTools<R>, app: &str, plan: &Plan) -> Result<
             }
             Err(e) => return Err(e.into()),
         }
+    }
+    let relation_set = |r: &juju_charm::RelationId, bag: &juju_charm::Databag| -> Result<(), CharmError> {
+        match tools.relation_set_app(r, bag) {
+            Ok(()) => Ok(()),
+            Err(e) if vanished(&e) => {
+                tracing::warn!(relation = %r, "relation vanished during the hook");
+                Ok(())
+            }
+            Err(e) => Err(lost(&e, r).unwrap_or(CharmError::Tool(e))),
+        }
+    };
+    for (r, bag) in &plan.cluster {
+        relation_set(r, bag)?;
+    }
+    if let Some((bag, relations)) = &plan.tracing {
+        for r in relations {
+            relation_set(r, bag)?;
+        }
+    }
+    if let Some((r, bag)) = &plan.s3_request {
+        relation_set(r, bag)?;
     }
     if let Some(v) = plan.app_version {
         tools.application_version_set(v)?;

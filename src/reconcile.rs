@@ -1,28 +1,55 @@
 //! The reconciler: `Inputs -> Plan`, pure and total. No I/O, no errors: every problem with
 //! the inputs becomes a status in the plan.
+//!
+//! As the Python coordinator does, nothing but the status is reconciled until the cluster can
+//! work (workers related, the roles coherent, S3 ready): no configuration is pushed, no port
+//! opened and no URL published for a Tempo that does not run.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::inputs::{peer_fqdn_value, writes_peer_fqdn, Inputs, PEER_FQDN_KEY};
+use super::nginx::{Location, NginxInputs, Server, Upstream, PROXY_WORKER_TELEMETRY_PORT};
+use super::tempo_config::{self, AddressesByRole, TempoRole, MEMBERLIST_PORT};
 use super::urls::{app_host, unit_fqdn, TEMPO_GRPC_PORT, TEMPO_HTTP_PORT};
+use charm_interfaces::s3::S3ConnectionInfo;
 use charm_interfaces::tempo_api::TempoApiAppData;
+use charm_interfaces::tempo_cluster::{cpython_set_order, ClusterProviderAppData};
+use charm_interfaces::tracing::{ReceiverProtocol, TracingProviderAppData, TransportProtocolType};
 use charm_interfaces::traefik_route::{traefik_address, RouteRequest, ServerPort, TraefikAddress};
-use juju_charm::{Databag, Event, RelationId, Status};
+use juju_charm::{Databag, Event, RelationEventKind, RelationId, Status};
 
 /// The Tempo version this charm targets, shown by `juju status`.
 pub const TEMPO_VERSION: &str = "2.8.1";
 
-/// The ports Traefik routes to, as the Python coordinator names them.
-pub const SERVER_PORTS: [ServerPort; 2] = [
-    ServerPort {
-        protocol: "tempo_http",
-        port: TEMPO_HTTP_PORT,
-        grpc: false,
-    },
-    ServerPort {
-        protocol: "tempo_grpc",
-        port: TEMPO_GRPC_PORT,
-        grpc: true,
-    },
+/// The ports Traefik routes to, as the Python coordinator names them: Tempo's two APIs and
+/// every receiver, whether enabled or not.
+pub const SERVER_PORTS: [ServerPort; 7] = [
+    ServerPort { protocol: "tempo_http", port: TEMPO_HTTP_PORT, grpc: false },
+    ServerPort { protocol: "tempo_grpc", port: TEMPO_GRPC_PORT, grpc: true },
+    ServerPort { protocol: "zipkin", port: 9411, grpc: false },
+    ServerPort { protocol: "otlp_grpc", port: 4317, grpc: true },
+    ServerPort { protocol: "otlp_http", port: 4318, grpc: false },
+    ServerPort { protocol: "jaeger_thrift_http", port: 14268, grpc: false },
+    ServerPort { protocol: "jaeger_grpc", port: 14250, grpc: true },
 ];
+
+/// The port of each receiver (the OpenTelemetry collector's defaults).
+pub fn receiver_port(p: ReceiverProtocol) -> u16 {
+    match p {
+        ReceiverProtocol::Zipkin => 9411,
+        ReceiverProtocol::OtlpGrpc => 4317,
+        ReceiverProtocol::OtlpHttp => 4318,
+        ReceiverProtocol::JaegerThriftHttp => 14268,
+        ReceiverProtocol::JaegerGrpc => 14250,
+    }
+}
+
+/// What to do in the workload containers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workload {
+    /// nginx's configuration file.
+    pub nginx_config: String,
+}
 
 /// What to write this hook. Every databag appears at most once.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,12 +66,155 @@ pub struct Plan {
     pub unit_status: Status,
     /// The application's status (leader only).
     pub app_status: Option<Status>,
+    /// Each ready worker relation and our databag for it (leader only).
+    pub cluster: Vec<(RelationId, Databag)>,
+    /// The receivers published to every tracing relation (leader only).
+    pub tracing: Option<(Databag, Vec<RelationId>)>,
+    /// The bucket request on a newly joined S3 relation (leader only).
+    pub s3_request: Option<(RelationId, Databag)>,
+    /// The containers' wanted state, once the cluster can work.
+    pub workload: Option<Workload>,
+    /// The TCP ports to have open, once the cluster can work.
+    pub ports: Option<BTreeSet<u16>>,
+    /// The enabled receivers and their URLs (for the list-receivers action).
+    pub receivers: Vec<(ReceiverProtocol, String)>,
+}
+
+/// The cluster as the roles of the valid worker applications make it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cluster {
+    /// Units per expanded role.
+    pub role_units: BTreeMap<TempoRole, usize>,
+    /// Worker addresses per expanded role.
+    pub addresses: AddressesByRole,
+    /// Every valid worker unit (unit name, address), relation by relation.
+    pub topology: Vec<(String, String)>,
+}
+
+/// Reads the roles. A worker application whose role is not Tempo's is skipped with a warning
+/// (the Python coordinator crashes on it).
+pub fn cluster(i: &Inputs) -> Cluster {
+    let mut c = Cluster::default();
+    for w in &i.workers {
+        let Ok(role) = &w.role else { continue };
+        let roles: Option<Vec<TempoRole>> = role.roles().map(TempoRole::parse).collect();
+        let Some(roles) = roles else {
+            tracing::warn!(relation = %w.relation, app = %w.app, "skipping worker application `{}`: role `{}` is not one of Tempo's (all, querier, query-frontend, ingester, distributor, compactor, metrics-generator)", w.app, juju_charm::context::truncate(&role.role, 60).escape_debug());
+            continue;
+        };
+        let expanded: BTreeSet<TempoRole> = roles.iter().flat_map(|r| r.expand()).collect();
+        for r in &expanded {
+            *c.role_units.entry(*r).or_default() += w.units.len();
+        }
+        for u in w.valid_units() {
+            for r in &expanded {
+                c.addresses.entry(*r).or_default().insert(u.address.clone());
+            }
+            c.topology.push((u.juju_topology.unit.clone(), u.address.clone()));
+        }
+    }
+    c
+}
+
+/// The ports a worker of these roles opens, in the order the Python coordinator writes them.
+pub fn worker_ports(roles: &[TempoRole], receivers: &[ReceiverProtocol]) -> Vec<u16> {
+    let mut ports = vec![MEMBERLIST_PORT, TEMPO_HTTP_PORT];
+    if roles.iter().any(|r| matches!(r, TempoRole::All | TempoRole::Distributor)) {
+        ports.extend(receivers.iter().map(|p| receiver_port(*p)));
+    }
+    if roles.iter().any(|r| matches!(r, TempoRole::All | TempoRole::QueryFrontend)) {
+        ports.push(TEMPO_GRPC_PORT);
+    }
+    cpython_set_order(&ports)
+}
+
+/// A remote-write host as an nginx upstream name (its first DNS label, or an IP with dashes).
+fn sanitize_host(host: &str) -> String {
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return host.replace(['.', ':'], "-");
+    }
+    let first = host.split('.').next().unwrap_or_default();
+    first
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect::<String>()
+        .trim_matches('-')
+        .to_owned()
+}
+
+/// nginx's inputs: upstreams for the enabled receivers and Tempo's APIs, and the worker
+/// telemetry proxy (worker metrics, remote-write) on 3300.
+pub fn nginx_inputs(
+    i: &Inputs,
+    c: &Cluster,
+    receivers: &[ReceiverProtocol],
+    server_name: &str,
+    resolver: &str,
+) -> NginxInputs {
+    let addrs = |r: TempoRole| -> Vec<String> {
+        c.addresses.get(&r).map(|s| s.iter().cloned().collect()).unwrap_or_default()
+    };
+    let mut upstreams = Vec::new();
+    let mut servers = Vec::new();
+    let root = |name: &str| Location {
+        modifier: "",
+        path: "/".into(),
+        backend: name.to_owned(),
+        backend_url: String::new(),
+        upstream_tls: false,
+        keepalive_http11: false,
+    };
+    for p in receivers {
+        let name = p.as_str().replace('_', "-");
+        upstreams.push(Upstream { name: name.clone(), port: receiver_port(*p), addresses: addrs(TempoRole::Distributor) });
+        servers.push(Server { port: receiver_port(*p), grpc: p.transport() == TransportProtocolType::Grpc, locations: vec![root(&name)] });
+    }
+    for (name, port, grpc) in [("tempo-http", TEMPO_HTTP_PORT, false), ("tempo-grpc", TEMPO_GRPC_PORT, true)] {
+        upstreams.push(Upstream { name: name.into(), port, addresses: addrs(TempoRole::QueryFrontend) });
+        servers.push(Server { port, grpc, locations: vec![root(name)] });
+    }
+    let mut proxy = Vec::new();
+    let exact = |path: String, backend: String, backend_url: String, tls: bool| Location {
+        modifier: "=",
+        path,
+        backend,
+        backend_url,
+        upstream_tls: tls,
+        keepalive_http11: true,
+    };
+    for (unit, address) in &c.topology {
+        let dashed = unit.replace('/', "-");
+        let name = format!("worker-telemetry-proxy-{dashed}");
+        upstreams.push(Upstream { name: name.clone(), port: TEMPO_HTTP_PORT, addresses: vec![address.clone()] });
+        proxy.push(exact(format!("/proxy/worker/{dashed}/metrics"), name, "/metrics".into(), false));
+    }
+    for url in &i.remote_write {
+        let Ok(u) = url::Url::parse(url) else { continue };
+        let host = u.host_str().unwrap_or_default().to_owned();
+        let unit = sanitize_host(&host);
+        let name = format!("worker-telemetry-proxy-{unit}");
+        if !upstreams.iter().any(|x| x.name == name) {
+            upstreams.push(Upstream { name: name.clone(), port: u.port_or_known_default().unwrap_or(80), addresses: vec![host] });
+        }
+        proxy.push(exact(format!("/proxy/remote-write/{unit}/write"), name, u.path().to_owned(), u.scheme() == "https"));
+    }
+    if !c.topology.is_empty() {
+        servers.push(Server { port: PROXY_WORKER_TELEMETRY_PORT, grpc: false, locations: proxy });
+    }
+    NginxInputs {
+        server_name: server_name.to_owned(),
+        resolver: resolver.to_owned(),
+        ipv6: i.ipv6,
+        upstreams,
+        servers,
+    }
 }
 
 /// Decides what to write.
 pub fn reconcile(i: &Inputs) -> Plan {
     let host = app_host(i.own_fqdn.as_deref(), &i.app, &i.model);
     let own_unit_fqdn = unit_fqdn(&i.unit, &i.model, i.own_fqdn.as_deref());
+    let server_name = i.own_fqdn.clone().unwrap_or_else(|| own_unit_fqdn.clone());
 
     let peer = i
         .peers
@@ -58,34 +228,85 @@ pub fn reconcile(i: &Inputs) -> Plan {
         });
     let app_version = matches!(i.event, Event::Install | Event::UpgradeCharm | Event::Start)
         .then_some(TEMPO_VERSION);
+    let s3_request = i
+        .s3
+        .as_ref()
+        .filter(|s| {
+            i.leader
+                && matches!(i.event.relation(), Some(r) if r.relation == s.relation && r.kind == RelationEventKind::Joined)
+        })
+        .map(|s| (s.relation.clone(), charm_interfaces::s3::request_databag(&s.relation, None)));
 
+    let mut plan = Plan {
+        tempo_api: None,
+        ingress: None,
+        peer,
+        app_version,
+        unit_status: Status::active(""),
+        app_status: None,
+        cluster: Vec::new(),
+        tracing: None,
+        s3_request,
+        workload: None,
+        ports: None,
+        receivers: Vec::new(),
+    };
+
+    // The coordinator's own statuses, as the Python coordinator orders them.
+    let c = cluster(i);
     let mut problems: Vec<Status> = Vec::new();
     if let Some(p) = &i.config_problem {
         problems.push(Status::blocked(format!("invalid config: {p}")));
     }
-
-    if !i.leader {
-        let unit_status = problems
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| Status::active(""));
-        return Plan {
-            tempo_api: None,
-            ingress: None,
-            peer,
-            app_version,
-            unit_status,
-            app_status: None,
-        };
+    if i.workers.is_empty() {
+        problems.push(Status::blocked("[consistency] Missing any worker relation."));
+    } else if !TempoRole::MINIMAL.iter().all(|r| c.role_units.contains_key(r)) {
+        problems.push(Status::blocked("[consistency] Cluster inconsistent."));
     }
+    let s3: Option<&S3ConnectionInfo> = match &i.s3 {
+        None => {
+            problems.push(Status::blocked("[s3] Missing S3 integration."));
+            None
+        }
+        Some(s) => match &s.info {
+            Ok(info) => Some(info),
+            Err(e) => {
+                tracing::warn!(relation = %s.relation, "S3 is not usable: {e}");
+                problems.push(Status::blocked("[s3] S3 not ready (probably misconfigured)."));
+                None
+            }
+        },
+    };
+    let ready = problems.is_empty();
+    let finish = |mut plan: Plan, problems: Vec<Status>, charm_active: Option<Status>| {
+        let app = problems.first().cloned().unwrap_or_else(|| Status::active(""));
+        plan.unit_status = problems.first().cloned().or(charm_active).unwrap_or_else(|| Status::active(""));
+        plan.app_status = i.leader.then_some(app);
+        plan
+    };
+    let (Some(s3), true) = (s3, ready) else {
+        return finish(plan, problems, None);
+    };
+    let Some(resolver) = &i.resolver else {
+        problems.push(Status::blocked("no nameserver in /etc/resolv.conf for nginx's resolver"));
+        return finish(plan, problems, None);
+    };
 
-    let direct_http = format!("http://{host}:{TEMPO_HTTP_PORT}");
-    let direct_grpc = format!("http://{host}:{TEMPO_GRPC_PORT}");
+    // Receivers: what requirers ask for, what config enables, and otlp_http always.
+    let mut enabled: BTreeSet<ReceiverProtocol> = i.config.always_enable.clone();
+    enabled.insert(ReceiverProtocol::OtlpHttp);
+    for t in &i.tracing {
+        match &t.request {
+            Ok(d) => enabled.extend(d.receivers.iter().copied()),
+            Err(e) => tracing::warn!(relation = %t.relation, "ignoring an invalid tracing request: {e}"),
+        }
+    }
+    let receivers: Vec<ReceiverProtocol> = enabled.into_iter().collect();
 
-    let mut ingress_urls: Option<(String, String)> = None;
-    let mut ingress_write = None;
-    if let Some(ing) = &i.ingress {
-        let mut fqdns = vec![own_unit_fqdn.clone()];
+    let direct = format!("http://{host}");
+    let mut external: Option<String> = None;
+    if let Some(ing) = i.ingress.as_ref().filter(|_| i.leader) {
+        let mut fqdns = vec![server_name.clone()];
         if let Some(p) = &i.peers {
             fqdns.extend(p.units.iter().filter_map(|(_, f)| f.clone()));
         }
@@ -100,78 +321,130 @@ pub fn reconcile(i: &Inputs) -> Plan {
             redirect_https,
             tls: false,
         };
-        ingress_write = Some((ing.relation.clone(), request.databag()));
         match address {
-            Ok(TraefikAddress::Ready {
-                scheme,
-                external_host,
-            }) => {
-                ingress_urls = Some((
-                    format!("{scheme}://{external_host}:{TEMPO_HTTP_PORT}"),
-                    format!("{scheme}://{external_host}:{TEMPO_GRPC_PORT}"),
-                ));
+            Ok(TraefikAddress::Ready { scheme, external_host }) => {
+                plan.ingress = Some((ing.relation.clone(), request.databag()));
+                external = Some(format!("{scheme}://{external_host}"));
             }
-            Ok(TraefikAddress::NotReady) => {
-                problems.push(Status::waiting(
-                    "waiting for the ingress to send external_host and scheme",
-                ));
-            }
+            Ok(TraefikAddress::NotReady) => {}
             Err(e) => problems.push(Status::blocked(format!("ingress: {e}"))),
         }
     }
-
-    // Direct URLs come from Juju's names and always validate; an ingress URL may not.
-    let data = match ingress_urls
-        .as_ref()
-        .map(|(h, g)| TempoApiAppData::new(&direct_http, &direct_grpc, Some(h), Some(g)))
-    {
-        Some(Ok(d)) => Some(d),
-        Some(Err(e)) => {
-            problems.push(Status::blocked(format!("ingress URL is invalid: {e}")));
-            None
+    let base = external.clone().unwrap_or_else(|| direct.clone());
+    let receiver_url = |p: ReceiverProtocol| match p.transport() {
+        TransportProtocolType::Grpc => {
+            let netloc = base.split_once("://").map_or(base.as_str(), |(_, rest)| rest);
+            format!("{netloc}:{}", receiver_port(p))
         }
-        None => None,
+        TransportProtocolType::Http => format!("{base}:{}", receiver_port(p)),
     };
-    let data = match data
-        .map(Ok)
-        .unwrap_or_else(|| TempoApiAppData::new(&direct_http, &direct_grpc, None, None))
-    {
-        Ok(d) => Some(d),
-        Err(e) => {
-            problems.push(Status::blocked(format!(
-                "cannot build Tempo URLs from `{host}`: {e}"
-            )));
-            None
-        }
-    };
-    let tempo_api = data
-        .filter(|_| !i.tempo_api.is_empty())
-        .map(|d| (d, i.tempo_api.clone()));
+    plan.receivers = receivers.iter().map(|p| (*p, receiver_url(*p))).collect();
 
-    // Blocked before waiting before active.
+    if i.leader {
+        // tempo-api: the direct URLs, and the ingress ones when Traefik is ready.
+        let ingress = external.as_ref().map(|e| {
+            (format!("{e}:{TEMPO_HTTP_PORT}"), format!("{e}:{TEMPO_GRPC_PORT}"))
+        });
+        let data = TempoApiAppData::new(
+            &format!("{direct}:{TEMPO_HTTP_PORT}"),
+            &format!("{direct}:{TEMPO_GRPC_PORT}"),
+            ingress.as_ref().map(|(h, _)| h.as_str()),
+            ingress.as_ref().map(|(_, g)| g.as_str()),
+        );
+        match data {
+            Ok(d) if !i.tempo_api.is_empty() => plan.tempo_api = Some((d, i.tempo_api.clone())),
+            Ok(_) => {}
+            Err(e) => problems.push(Status::blocked(format!("cannot build Tempo's URLs: {e}"))),
+        }
+        if !i.tracing.is_empty() {
+            let pairs: Vec<(&str, &str)> = plan.receivers.iter().map(|(p, u)| (p.as_str(), u.as_str())).collect();
+            if let Ok(d) = TracingProviderAppData::from_pairs(&pairs) {
+                plan.tracing = Some((d.to_databag(), i.tracing.iter().map(|t| t.relation.clone()).collect()));
+            }
+        }
+
+        // The workers' configuration.
+        let remote_write: Vec<String> = i
+            .remote_write
+            .iter()
+            .filter_map(|u| url::Url::parse(u).ok())
+            .map(|u| format!("http://{host}:{PROXY_WORKER_TELEMETRY_PORT}/proxy/remote-write/{}/write", sanitize_host(u.host_str().unwrap_or_default())))
+            .collect();
+        let worker_config = tempo_config::render(
+            &tempo_config::TempoInputs {
+                roles: &c.addresses,
+                s3,
+                remote_write: &remote_write,
+                retention_hours: i.config.retention_hours,
+            },
+            TEMPO_HTTP_PORT,
+            TEMPO_GRPC_PORT,
+        );
+        let urls: Vec<(String, String)> = plan.receivers.iter().map(|(p, u)| (p.as_str().to_owned(), u.clone())).collect();
+        for w in i.workers.iter().filter(|w| w.ready()) {
+            let Ok(role) = &w.role else { continue };
+            let Some(roles) = role.roles().map(TempoRole::parse).collect::<Option<Vec<_>>>() else { continue };
+            let data = ClusterProviderAppData {
+                worker_config: worker_config.clone(),
+                loki_endpoints: Some(Vec::new()),
+                charm_tracing_receivers: Some(urls.clone()),
+                workload_tracing_receivers: Some(urls.clone()),
+                remote_write_endpoints: Some(remote_write.clone()),
+                worker_ports: Some(worker_ports(&roles, &receivers)),
+                s3_tls_ca_chain: s3.ca_cert(),
+                worker_labels: Some(vec![("app.kubernetes.io/part-of".into(), i.app.clone())]),
+                ..ClusterProviderAppData::default()
+            };
+            plan.cluster.push((w.relation.clone(), data.to_databag()));
+        }
+    }
+
+    // Every unit runs nginx in front of the workers and opens what it serves.
+    let ni = nginx_inputs(i, &c, &receivers, &server_name, resolver);
+    plan.workload = Some(Workload { nginx_config: super::nginx::render(&ni) });
+    let mut ports: BTreeSet<u16> = worker_ports(&[TempoRole::All], &receivers).into_iter().collect();
+    ports.insert(PROXY_WORKER_TELEMETRY_PORT);
+    plan.ports = Some(ports);
+
+    let charm_active = if c.role_units.contains_key(&TempoRole::MetricsGenerator) && i.remote_write.is_empty() {
+        Some(Status::active("metrics-generator disabled. Add a relation over send-remote-write"))
+    } else if !i.config.deprecated_set.is_empty() {
+        Some(Status::active(format!("{} deprecated and ignored", i.config.deprecated_set.join(", "))))
+    } else {
+        None
+    };
     problems.sort_by_key(|s| match s.name {
         juju_charm::StatusName::Blocked => 0,
         _ => 1,
     });
-    let status = problems
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| Status::active(""));
-    Plan {
-        tempo_api,
-        ingress: ingress_write,
-        peer,
-        app_version,
-        unit_status: status.clone(),
-        app_status: Some(status),
-    }
+    finish(plan, problems, charm_active)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inputs::{Ingress, Peers};
+    use crate::inputs::{Config, Ingress, Peers, S3Relation};
+    use charm_interfaces::tempo_cluster::{ClusterRequirerAppData, ClusterRequirerUnitData, Topology, WorkerApp};
     use juju_charm::{StatusName, UnitName};
+
+    fn worker(id: u32, app: &str, role: &str) -> WorkerApp {
+        WorkerApp {
+            relation: RelationId::new("tempo-cluster", id),
+            app: app.into(),
+            role: Ok(ClusterRequirerAppData { role: role.into() }),
+            units: vec![(
+                format!("{app}/0"),
+                Ok(ClusterRequirerUnitData {
+                    address: format!("{app}-0.{app}-endpoints.cos.svc.cluster.local"),
+                    juju_topology: Topology {
+                        application: app.into(),
+                        unit: format!("{app}/0"),
+                        charm_name: "tempo-worker-k8s".into(),
+                    },
+                }),
+            )],
+        }
+    }
 
     fn inputs(leader: bool) -> Inputs {
         Inputs {
@@ -185,6 +458,24 @@ mod tests {
             tempo_api: vec![RelationId::new("tempo-api", 1)],
             ingress: None,
             peers: None,
+            config: Config::default(),
+            s3: Some(S3Relation {
+                relation: RelationId::new("s3", 5),
+                info: Ok(S3ConnectionInfo {
+                    endpoint: "http://minio:9000".into(),
+                    bucket: "tempo".into(),
+                    access_key: "a".into(),
+                    secret_key: "s".into(),
+                    region: None,
+                    tls_ca_chain: None,
+                }),
+            }),
+            workers: vec![worker(10, "w", "all")],
+            tracing: vec![],
+            remote_write: vec![],
+            opened_ports: vec![],
+            resolver: Some("10.152.183.10".into()),
+            ipv6: false,
         }
     }
 
@@ -209,39 +500,64 @@ mod tests {
                 data.http.ingress_url.as_ref().map(|u| u.as_str()),
                 ingress_url
             );
-            assert_eq!(plan.app_status, Some(plan.unit_status.clone()));
         } else {
-            assert!(
-                plan.tempo_api.is_none() && plan.ingress.is_none() && plan.app_status.is_none()
-            );
+            assert!(plan.tempo_api.is_none() && plan.ingress.is_none() && plan.app_status.is_none());
         }
     }
 
     #[test]
-    fn table() {
+    fn ingress_table() {
         check(&inputs(true), StatusName::Active, None);
         check(&inputs(false), StatusName::Active, None);
         let mut i = inputs(true);
         i.ingress = traefik(&[]);
-        check(&i, StatusName::Waiting, None);
+        check(&i, StatusName::Active, None);
         i.ingress = traefik(&[("scheme", "https"), ("external_host", "t.example")]);
         check(&i, StatusName::Active, Some("https://t.example:3200/"));
+        let plan = reconcile(&i);
+        assert!(plan.receivers.contains(&(ReceiverProtocol::OtlpHttp, "https://t.example:4318".into())));
         i.ingress = traefik(&[("scheme", "gopher"), ("external_host", "t.example")]);
-        check(&i, StatusName::Blocked, None);
-        i.ingress = traefik(&[("scheme", "http"), ("external_host", "t.example:8080")]);
-        check(&i, StatusName::Blocked, None);
-        i.config_problem = Some("bad".into());
-        i.ingress = traefik(&[]);
         check(&i, StatusName::Blocked, None);
     }
 
     #[test]
-    fn no_relation_means_nothing_to_write_but_active() {
+    fn nothing_but_status_until_the_cluster_can_work() {
+        for (change, message) in [
+            ((|i: &mut Inputs| i.workers.clear()) as fn(&mut Inputs), "[consistency] Missing any worker relation."),
+            (|i: &mut Inputs| i.s3 = None, "[s3] Missing S3 integration."),
+            (|i: &mut Inputs| i.workers = vec![worker(10, "q", "querier")], "[consistency] Cluster inconsistent."),
+        ] {
+            let mut i = inputs(true);
+            change(&mut i);
+            let plan = reconcile(&i);
+            assert_eq!(plan.unit_status, Status::blocked(message));
+            assert_eq!(plan.app_status, Some(Status::blocked(message)));
+            assert!(plan.tempo_api.is_none() && plan.cluster.is_empty() && plan.ports.is_none() && plan.workload.is_none());
+        }
+    }
+
+    #[test]
+    fn split_roles_make_a_cluster_and_several_roles_per_app_count() {
         let mut i = inputs(true);
-        i.tempo_api.clear();
+        i.workers = vec![
+            worker(10, "a", "distributor,ingester"),
+            worker(11, "b", "querier,query-frontend"),
+            worker(12, "c", "compactor"),
+        ];
         let plan = reconcile(&i);
-        assert!(plan.tempo_api.is_none());
         assert_eq!(plan.unit_status, Status::active(""));
+        let ports: Vec<String> = plan.cluster.iter().map(|(_, b)| b["worker_ports"].clone()).collect();
+        assert_eq!(ports, ["[3200, 7946, 4318]", "[3200, 7946, 9096]", "[3200, 7946]"]);
+        assert_eq!(plan.ports, Some([3200, 3300, 4318, 7946, 9096].into()));
+    }
+
+    #[test]
+    fn unknown_role_is_skipped_not_fatal() {
+        let mut i = inputs(true);
+        i.workers.push(worker(11, "x", "nonsense-role"));
+        let plan = reconcile(&i);
+        assert_eq!(plan.unit_status.name, StatusName::Active);
+        assert_eq!(plan.cluster.len(), 1, "only the valid worker is written to");
     }
 
     #[test]
@@ -261,10 +577,7 @@ mod tests {
         );
         let (rel, bag) = plan.peer.expect("peer write on upgrade-charm");
         assert_eq!(rel, RelationId::new("peers", 3));
-        assert_eq!(
-            bag["fqdn"],
-            "\"tempo-0.tempo-endpoints.cos.svc.k8s.internal\""
-        );
+        assert_eq!(bag["fqdn"], "\"tempo-0.tempo-endpoints.cos.svc.k8s.internal\"");
         assert_eq!(plan.app_version, Some(TEMPO_VERSION));
     }
 }

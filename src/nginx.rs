@@ -1,0 +1,323 @@
+//! nginx's configuration for the coordinator's `nginx` container (pure): one upstream per
+//! port with the workers that serve it, one server per port, the worker-telemetry proxy on
+//! 3300. Directive for directive what the Python coordinator pushes (charmlibs-nginx-k8s,
+//! coordinated-workers), with one fix: gRPC servers set the tenant header with
+//! `grpc_set_header` (nginx ignores `proxy_set_header` for `grpc_pass`).
+
+use std::fmt::Write as _;
+
+/// Where nginx reads its configuration.
+pub const CONFIG_PATH: &str = "/etc/nginx/nginx.conf";
+/// The port of the worker-telemetry proxy.
+pub const PROXY_WORKER_TELEMETRY_PORT: u16 = 3300;
+
+/// One directive: name, arguments, and a block when it has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    /// The name (`server`).
+    pub name: &'static str,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// Its block, if it is a block directive.
+    pub block: Option<Vec<Directive>>,
+}
+
+fn d(name: &'static str, args: &[&str]) -> Directive {
+    Directive {
+        name,
+        args: args.iter().map(|a| (*a).to_owned()).collect(),
+        block: None,
+    }
+}
+
+fn block(name: &'static str, args: &[&str], body: Vec<Directive>) -> Directive {
+    Directive {
+        block: Some(body),
+        ..d(name, args)
+    }
+}
+
+/// A group of backends listening on one port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upstream {
+    /// The upstream's name (`otlp-http`).
+    pub name: String,
+    /// The port every server in it listens on.
+    pub port: u16,
+    /// Its servers (sorted, deduplicated by the caller).
+    pub addresses: Vec<String>,
+}
+
+/// A location in a server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// `=` for an exact match, `""` for a prefix.
+    pub modifier: &'static str,
+    /// The path.
+    pub path: String,
+    /// The upstream it proxies to.
+    pub backend: String,
+    /// A path appended to the upstream (`/metrics`).
+    pub backend_url: String,
+    /// Whether the upstream speaks TLS.
+    pub upstream_tls: bool,
+    /// Telemetry-proxy locations keep connections plain HTTP/1.1.
+    pub keepalive_http11: bool,
+}
+
+/// A server (one port).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Server {
+    /// The port.
+    pub port: u16,
+    /// Whether it is a gRPC server (HTTP/2, `grpc_pass`).
+    pub grpc: bool,
+    /// Its locations.
+    pub locations: Vec<Location>,
+}
+
+/// Everything the configuration is made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NginxInputs {
+    /// `server_name`: this unit's FQDN.
+    pub server_name: String,
+    /// The DNS server from the container's resolv.conf.
+    pub resolver: String,
+    /// Whether to listen on IPv6 too.
+    pub ipv6: bool,
+    /// Upstreams in order (empty ones are left out).
+    pub upstreams: Vec<Upstream>,
+    /// Servers in order.
+    pub servers: Vec<Server>,
+}
+
+fn map_block(source: &str, target: &str, entries: &[(&str, &str)]) -> Directive {
+    let body = entries
+        .iter()
+        .map(|(k, v)| Directive {
+            name: "",
+            args: vec![(*k).to_owned(), (*v).to_owned()],
+            block: None,
+        })
+        .collect();
+    block("map", &[source, target], body)
+}
+
+/// The directive tree.
+pub fn directives(i: &NginxInputs) -> Vec<Directive> {
+    let upstreams: Vec<&Upstream> = i.upstreams.iter().filter(|u| !u.addresses.is_empty()).collect();
+    let mut http: Vec<Directive> = upstreams
+        .iter()
+        .map(|u| {
+            let mut body = vec![d("zone", &[&format!("{}_zone", u.name), "64k"])];
+            body.extend(
+                u.addresses
+                    .iter()
+                    .map(|a| d("server", &[&format!("{a}:{}", u.port), "resolve"])),
+            );
+            block("upstream", &[&u.name], body)
+        })
+        .collect();
+    http.extend([
+        d("client_body_temp_path", &["/tmp/client_temp"]),
+        d("proxy_temp_path", &["/tmp/proxy_temp_path"]),
+        d("fastcgi_temp_path", &["/tmp/fastcgi_temp"]),
+        d("uwsgi_temp_path", &["/tmp/uwsgi_temp"]),
+        d("scgi_temp_path", &["/tmp/scgi_temp"]),
+        d("include", &["/etc/nginx/mime.types"]),
+        d("default_type", &["application/octet-stream"]),
+        d("log_format", &["main", "$remote_addr - $remote_user [$time_local]  $status \"$request\" $body_bytes_sent \"$http_referer\" \"$http_user_agent\" \"$http_x_forwarded_for\""]),
+    ]);
+    // The Python coordinator passes the library's two default maps again as extra maps, so
+    // they appear twice; nginx accepts that, and keeping it keeps the file token-identical.
+    for _ in 0..2 {
+        http.push(map_block("$status", "$loggable", &[("~^[23]", "0"), ("default", "1")]));
+        http.push(map_block(
+            "$http_x_scope_orgid",
+            "$ensured_x_scope_orgid",
+            &[("default", "$http_x_scope_orgid"), ("", "anonymous")],
+        ));
+    }
+    http.extend([
+        d("access_log", &["/dev/stderr"]),
+        d("sendfile", &["on"]),
+        d("tcp_nopush", &["on"]),
+        d("resolver", &[&i.resolver]),
+        d("proxy_read_timeout", &["300"]),
+    ]);
+    let known = |name: &str| upstreams.iter().any(|u| u.name == name);
+    for s in &i.servers {
+        let locations: Vec<Directive> = s
+            .locations
+            .iter()
+            .filter(|l| known(&l.backend))
+            .map(|l| {
+                let scheme = match (s.grpc, l.upstream_tls) {
+                    (true, false) => "grpc",
+                    (true, true) => "grpcs",
+                    (false, false) => "http",
+                    (false, true) => "https",
+                };
+                let mut body = vec![
+                    d("set", &["$backend", &format!("{scheme}://{}{}", l.backend, l.backend_url)]),
+                    d(if s.grpc { "grpc_pass" } else { "proxy_pass" }, &["$backend"]),
+                    d("proxy_connect_timeout", &["5s"]),
+                ];
+                if l.keepalive_http11 {
+                    body.push(d("proxy_http_version", &["1.1"]));
+                    body.push(d("proxy_set_header", &["Connection", ""]));
+                }
+                let args: Vec<&str> = if l.modifier.is_empty() {
+                    vec![&l.path]
+                } else {
+                    vec![l.modifier, &l.path]
+                };
+                block("location", &args, body)
+            })
+            .collect();
+        if locations.is_empty() {
+            continue;
+        }
+        let port = s.port.to_string();
+        let mut body = vec![d("listen", &[&port])];
+        if i.ipv6 {
+            body.push(d("listen", &[&format!("[::]:{port}")]));
+        }
+        if s.grpc {
+            body.push(d("http2", &["on"]));
+        }
+        let header = if s.grpc { "grpc_set_header" } else { "proxy_set_header" };
+        body.push(d(header, &["X-Scope-OrgID", "$ensured_x_scope_orgid"]));
+        body.push(d("server_name", &[&i.server_name]));
+        body.extend(locations);
+        http.push(block("server", &[], body));
+    }
+    vec![
+        d("worker_processes", &["5"]),
+        d("error_log", &["/dev/stderr", "error"]),
+        d("pid", &["/tmp/nginx.pid"]),
+        d("worker_rlimit_nofile", &["8192"]),
+        block("events", &[], vec![d("worker_connections", &["4096"])]),
+        block("http", &[], http),
+    ]
+}
+
+/// An argument as nginx reads it back: quoted when it is empty or holds anything special.
+fn quote(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && !arg
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, ';' | '{' | '}' | '"' | '\'' | '#' | '\\'));
+    if plain {
+        return arg.to_owned();
+    }
+    let mut out = String::from("'");
+    for c in arg.chars() {
+        if matches!(c, '\'' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
+fn write(out: &mut String, ds: &[Directive], depth: usize) {
+    for x in ds {
+        let indent = "    ".repeat(depth);
+        let mut words: Vec<String> = Vec::new();
+        if !x.name.is_empty() {
+            words.push(x.name.to_owned());
+        }
+        words.extend(x.args.iter().map(|a| quote(a)));
+        let line = words.join(" ");
+        match &x.block {
+            None => {
+                let _ = writeln!(out, "{indent}{line};");
+            }
+            Some(body) => {
+                let _ = writeln!(out, "{indent}{line} {{");
+                write(out, body, depth + 1);
+                let _ = writeln!(out, "{indent}}}");
+            }
+        }
+    }
+}
+
+/// The configuration file's text.
+pub fn render(i: &NginxInputs) -> String {
+    let mut out = String::new();
+    write(&mut out, &directives(i), 0);
+    out
+}
+
+/// The first `nameserver` in a resolv.conf, as the Python library reads it.
+pub fn nameserver(resolv_conf: &str) -> Option<String> {
+    resolv_conf
+        .lines()
+        .filter(|l| l.starts_with("nameserver"))
+        .find_map(|l| l.split_whitespace().nth(1).map(str::to_owned))
+}
+
+/// nginx's arguments split back into tokens (quotes resolved, comments dropped), for
+/// comparing two files directive by directive.
+pub fn tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => {}
+            '#' => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            ';' | '{' | '}' => out.push(c.to_string()),
+            '\'' | '"' => {
+                let mut tok = String::new();
+                while let Some(n) = chars.next() {
+                    match n {
+                        '\\' => tok.extend(chars.next()),
+                        n if n == c => break,
+                        n => tok.push(n),
+                    }
+                }
+                out.push(tok);
+            }
+            c => {
+                let mut tok = c.to_string();
+                while let Some(&n) = chars.peek() {
+                    if n.is_whitespace() || matches!(n, ';' | '{' | '}') {
+                        break;
+                    }
+                    tok.push(n);
+                    chars.next();
+                }
+                out.push(tok);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_round_trips_through_the_tokenizer() {
+        for arg in ["plain", "", "a b", "it's", "back\\slash", "x;y", "$var"] {
+            let text = format!("set {};", quote(arg));
+            assert_eq!(tokens(&text), ["set", arg, ";"], "{arg}");
+        }
+    }
+
+    #[test]
+    fn nameserver_is_the_first() {
+        let r = "search cos.svc.cluster.local\nnameserver 10.152.183.10\nnameserver 1.1.1.1\n";
+        assert_eq!(nameserver(r).as_deref(), Some("10.152.183.10"));
+        assert_eq!(nameserver("search x\n"), None);
+    }
+}

@@ -1,0 +1,270 @@
+//! Tempo's configuration, as the Python coordinator renders it for the same workers, S3 data,
+//! remote-write endpoints and config (pure). Compared with the recorded states as parsed YAML;
+//! keys come out sorted, as PyYAML's `yaml.dump` writes them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Value};
+
+use charm_interfaces::s3::S3ConnectionInfo;
+
+/// Memberlist gossip port.
+pub const MEMBERLIST_PORT: u16 = 7946;
+/// Where the coordinated-workers worker writes the S3 CA chain.
+pub const S3_TLS_CA_CHAIN_FILE: &str = "/etc/worker/s3_ca.crt";
+const WAL_PATH: &str = "/etc/tempo/tempo_wal";
+const METRICS_GENERATOR_WAL_PATH: &str = "/etc/tempo/metrics_generator_wal";
+
+/// Tempo's roles, as workers name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TempoRole {
+    /// Every role in one process (the meta-role).
+    All,
+    /// `querier`.
+    Querier,
+    /// `query-frontend`.
+    QueryFrontend,
+    /// `ingester`.
+    Ingester,
+    /// `distributor`.
+    Distributor,
+    /// `compactor`.
+    Compactor,
+    /// `metrics-generator`.
+    MetricsGenerator,
+}
+
+impl TempoRole {
+    /// The roles a working Tempo needs at least one of each (metrics-generator is optional).
+    pub const MINIMAL: [Self; 5] = [
+        Self::Querier,
+        Self::QueryFrontend,
+        Self::Ingester,
+        Self::Distributor,
+        Self::Compactor,
+    ];
+    /// Every real (non-meta) role.
+    pub const NON_META: [Self; 6] = [
+        Self::Querier,
+        Self::QueryFrontend,
+        Self::Ingester,
+        Self::Distributor,
+        Self::Compactor,
+        Self::MetricsGenerator,
+    ];
+
+    /// The role named exactly `s`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "all" => Self::All,
+            "querier" => Self::Querier,
+            "query-frontend" => Self::QueryFrontend,
+            "ingester" => Self::Ingester,
+            "distributor" => Self::Distributor,
+            "compactor" => Self::Compactor,
+            "metrics-generator" => Self::MetricsGenerator,
+            _ => return None,
+        })
+    }
+
+    /// Its name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Querier => "querier",
+            Self::QueryFrontend => "query-frontend",
+            Self::Ingester => "ingester",
+            Self::Distributor => "distributor",
+            Self::Compactor => "compactor",
+            Self::MetricsGenerator => "metrics-generator",
+        }
+    }
+
+    /// The real roles this one stands for (`all` expands to every one).
+    pub fn expand(self) -> Vec<Self> {
+        if self == Self::All {
+            Self::NON_META.to_vec()
+        } else {
+            vec![self]
+        }
+    }
+}
+
+/// Worker addresses by (expanded) role.
+pub type AddressesByRole = BTreeMap<TempoRole, BTreeSet<String>>;
+
+/// What Tempo's configuration depends on.
+#[derive(Debug, Clone)]
+pub struct TempoInputs<'a> {
+    /// Worker addresses by role.
+    pub roles: &'a AddressesByRole,
+    /// The S3 connection.
+    pub s3: &'a S3ConnectionInfo,
+    /// Remote-write URLs (already proxied through the coordinator), sorted.
+    pub remote_write: &'a [String],
+    /// `retention-period`, hours.
+    pub retention_hours: i64,
+}
+
+fn kvstore() -> Value {
+    json!({"kvstore": {"store": "memberlist"}})
+}
+
+/// The S3 section, as the coordinator adapts the relation data for the workers.
+fn s3_section(s3: &S3ConnectionInfo) -> Value {
+    let scheme = s3.scheme();
+    let mut endpoint = if scheme.is_empty() {
+        s3.endpoint.clone()
+    } else {
+        s3.endpoint[scheme.len() + 3..].to_owned()
+    };
+    // Tempo's S3 client misreads `host:80` as IPv6: default ports are dropped.
+    for suffix in [":80", ":443"] {
+        if let Some(stripped) = endpoint.strip_suffix(suffix) {
+            endpoint = stripped.to_owned();
+            break;
+        }
+    }
+    let chain = s3.tls_ca_chain.as_ref().is_some_and(|c| !c.is_empty());
+    let mut out = json!({
+        "bucket": s3.bucket,
+        "access_key": s3.access_key,
+        "endpoint": endpoint,
+        "secret_key": s3.secret_key,
+        "insecure": !(chain || scheme == "https"),
+    });
+    if let Some(region) = &s3.region {
+        out["region"] = json!(region);
+    }
+    if chain {
+        out["tls_ca_path"] = json!(S3_TLS_CA_CHAIN_FILE);
+    }
+    out
+}
+
+/// The receivers every distributor runs (all five, whatever is requested: the coordinator
+/// opens ports only for the enabled ones).
+fn receivers() -> Value {
+    let ep = |port: u16| json!({"endpoint": format!("0.0.0.0:{port}")});
+    json!({
+        "zipkin": ep(9411),
+        "otlp": {"protocols": {"http": ep(4318), "grpc": ep(4317)}},
+        "jaeger": {"protocols": {"thrift_http": ep(14268), "grpc": ep(14250)}},
+    })
+}
+
+/// Where queriers find the query-frontend: themselves (`localhost`) when none is separate or
+/// every querier also runs one, else the first frontend's headless service.
+fn frontend_address(roles: &AddressesByRole, grpc_port: u16) -> String {
+    let frontends = roles.get(&TempoRole::QueryFrontend);
+    let queriers = roles.get(&TempoRole::Querier);
+    let host = match (frontends, queriers) {
+        (None, _) => "localhost".to_owned(),
+        (Some(f), _) if f.is_empty() => "localhost".to_owned(),
+        (Some(f), Some(q)) if !q.is_empty() && q.is_subset(f) => "localhost".to_owned(),
+        (Some(f), _) => {
+            let first = f.iter().next().map(String::as_str).unwrap_or_default();
+            first.split_once('.').map_or("", |(_, rest)| rest).to_owned()
+        }
+    };
+    format!("{host}:{grpc_port}")
+}
+
+/// Tempo's configuration as a YAML document.
+pub fn render(i: &TempoInputs<'_>, http_port: u16, grpc_port: u16) -> String {
+    let all: BTreeSet<&String> = i.roles.values().flatten().collect();
+    let ingesters = i.roles.get(&TempoRole::Ingester).map_or(0, BTreeSet::len);
+    let mut config = json!({
+        "auth_enabled": false,
+        "server": {"http_listen_port": http_port, "grpc_listen_port": grpc_port},
+        "distributor": {"ring": kvstore(), "receivers": receivers()},
+        "ingester": {
+            "trace_idle_period": "10s",
+            "max_block_bytes": 100,
+            "max_block_duration": "30m",
+            "lifecycler": {"ring": {
+                "kvstore": {"store": "memberlist"},
+                "replication_factor": if ingesters >= 3 { 3 } else { 1 },
+            }},
+        },
+        "memberlist": {
+            "abort_if_cluster_join_fails": false,
+            "bind_port": MEMBERLIST_PORT,
+            "join_members": all.iter().map(|a| format!("{a}:{MEMBERLIST_PORT}")).collect::<Vec<_>>(),
+            "tls_enabled": false,
+        },
+        "compactor": {
+            "ring": kvstore(),
+            "compaction": {
+                "compaction_window": "1h",
+                "max_compaction_objects": 1_000_000,
+                "block_retention": format!("{}h", i.retention_hours),
+                "compacted_block_retention": "1h",
+            },
+        },
+        "querier": {"frontend_worker": {"frontend_address": frontend_address(i.roles, grpc_port)}},
+        "storage": {"trace": {
+            "wal": {"path": WAL_PATH},
+            "pool": {"max_workers": 400, "queue_depth": 20000},
+            "backend": "s3",
+            "s3": s3_section(i.s3),
+            "block": {"version": "vParquet3"},
+        }},
+    });
+    if !i.remote_write.is_empty() {
+        config["metrics_generator"] = json!({
+            "ring": kvstore(),
+            "storage": {
+                "path": METRICS_GENERATOR_WAL_PATH,
+                "remote_write": i.remote_write.iter().map(|u| json!({"url": u})).collect::<Vec<_>>(),
+            },
+            "processor": {"span_metrics": {}, "service_graphs": {}},
+        });
+        config["overrides"] = json!({"defaults": {"metrics_generator": {
+            "processors": ["span-metrics", "service-graphs"],
+        }}});
+    }
+    // A map of JSON values always serialises; the fallback is unreachable but total.
+    serde_yaml::to_string(&config).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s3(endpoint: &str) -> S3ConnectionInfo {
+        S3ConnectionInfo {
+            endpoint: endpoint.into(),
+            bucket: "b".into(),
+            access_key: "a".into(),
+            secret_key: "s".into(),
+            region: None,
+            tls_ca_chain: None,
+        }
+    }
+
+    #[test]
+    fn s3_endpoint_loses_scheme_and_default_port() {
+        for (given, endpoint, insecure) in [
+            ("http://10.0.0.9:9000", "10.0.0.9:9000", true),
+            ("https://s3.example.com:443", "s3.example.com", false),
+            ("minio:80", "minio", true),
+            ("s3.example.com", "s3.example.com", true),
+        ] {
+            let v = s3_section(&s3(given));
+            assert_eq!(v["endpoint"], endpoint, "{given}");
+            assert_eq!(v["insecure"], insecure, "{given}");
+        }
+    }
+
+    #[test]
+    fn frontend_address_follows_the_roles() {
+        let mut roles = AddressesByRole::new();
+        assert_eq!(frontend_address(&roles, 9096), "localhost:9096");
+        roles.insert(TempoRole::QueryFrontend, ["f-0.f-endpoints.cos.svc".into()].into());
+        roles.insert(TempoRole::Querier, ["q-0.q-endpoints.cos.svc".into()].into());
+        assert_eq!(frontend_address(&roles, 9096), "f-endpoints.cos.svc:9096");
+        roles.insert(TempoRole::Querier, ["f-0.f-endpoints.cos.svc".into()].into());
+        assert_eq!(frontend_address(&roles, 9096), "localhost:9096");
+    }
+}
