@@ -93,7 +93,11 @@ pub fn parse_config(config: &serde_json::Map<String, serde_json::Value>) -> (Con
         }
     }
     for k in ["cpu_limit", "memory_limit"] {
-        if config.get(k).and_then(|v| v.as_str()).is_some_and(|v| !v.is_empty()) {
+        if config
+            .get(k)
+            .and_then(|v| v.as_str())
+            .is_some_and(|v| !v.is_empty())
+        {
             c.deprecated_set.push(k);
         }
     }

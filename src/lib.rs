@@ -203,7 +203,12 @@ fn list_receivers<R: Runner>(tools: &HookTools<R>, plan: &Plan) -> Result<(), Ch
     let results: serde_json::Map<String, serde_json::Value> = plan
         .receivers
         .iter()
-        .map(|(p, url)| (p.as_str().replace('_', "-"), serde_json::Value::from(url.as_str())))
+        .map(|(p, url)| {
+            (
+                p.as_str().replace('_', "-"),
+                serde_json::Value::from(url.as_str()),
+            )
+        })
         .collect();
     if results.is_empty() {
         tools.action_log("no receivers: the cluster is not ready yet (see `juju status`)")?;
@@ -228,12 +233,22 @@ fn apply_workload<R: Runner>(
         match workload::reconcile_nginx(&nginx, &w.nginx_config, &layer) {
             Ok(workload::Outcome::Unreachable) => down.push(workload::NGINX),
             Ok(_) => {}
-            Err(source) => return Err(CharmError::Pebble { container: workload::NGINX, source }),
+            Err(source) => {
+                return Err(CharmError::Pebble {
+                    container: workload::NGINX,
+                    source,
+                })
+            }
         }
         match workload::reconcile_exporter(&ctx.container(workload::EXPORTER)) {
             Ok(workload::Outcome::Unreachable) => down.push(workload::EXPORTER),
             Ok(_) => {}
-            Err(source) => return Err(CharmError::Pebble { container: workload::EXPORTER, source }),
+            Err(source) => {
+                return Err(CharmError::Pebble {
+                    container: workload::EXPORTER,
+                    source,
+                })
+            }
         }
         if !down.is_empty() && plan.unit_status.name != juju_charm::StatusName::Blocked {
             plan.unit_status = juju_charm::Status::waiting(format!(
@@ -303,16 +318,17 @@ pub fn apply<R: Runner>(tools: &HookTools<R>, app: &str, plan: &Plan) -> Result<
             Err(e) => return Err(e.into()),
         }
     }
-    let relation_set = |r: &juju_charm::RelationId, bag: &juju_charm::Databag| -> Result<(), CharmError> {
-        match tools.relation_set_app(r, bag) {
-            Ok(()) => Ok(()),
-            Err(e) if vanished(&e) => {
-                tracing::warn!(relation = %r, "relation vanished during the hook");
-                Ok(())
+    let relation_set =
+        |r: &juju_charm::RelationId, bag: &juju_charm::Databag| -> Result<(), CharmError> {
+            match tools.relation_set_app(r, bag) {
+                Ok(()) => Ok(()),
+                Err(e) if vanished(&e) => {
+                    tracing::warn!(relation = %r, "relation vanished during the hook");
+                    Ok(())
+                }
+                Err(e) => Err(lost(&e, r).unwrap_or(CharmError::Tool(e))),
             }
-            Err(e) => Err(lost(&e, r).unwrap_or(CharmError::Tool(e))),
-        }
-    };
+        };
     for (r, bag) in &plan.cluster {
         relation_set(r, bag)?;
     }

@@ -105,7 +105,11 @@ fn map_block(source: &str, target: &str, entries: &[(&str, &str)]) -> Directive 
 
 /// The directive tree.
 pub fn directives(i: &NginxInputs) -> Vec<Directive> {
-    let upstreams: Vec<&Upstream> = i.upstreams.iter().filter(|u| !u.addresses.is_empty()).collect();
+    let upstreams: Vec<&Upstream> = i
+        .upstreams
+        .iter()
+        .filter(|u| !u.addresses.is_empty())
+        .collect();
     let mut http: Vec<Directive> = upstreams
         .iter()
         .map(|u| {
@@ -131,7 +135,11 @@ pub fn directives(i: &NginxInputs) -> Vec<Directive> {
     // The Python coordinator passes the library's two default maps again as extra maps, so
     // they appear twice; nginx accepts that, and keeping it keeps the file token-identical.
     for _ in 0..2 {
-        http.push(map_block("$status", "$loggable", &[("~^[23]", "0"), ("default", "1")]));
+        http.push(map_block(
+            "$status",
+            "$loggable",
+            &[("~^[23]", "0"), ("default", "1")],
+        ));
         http.push(map_block(
             "$http_x_scope_orgid",
             "$ensured_x_scope_orgid",
@@ -159,8 +167,17 @@ pub fn directives(i: &NginxInputs) -> Vec<Directive> {
                     (false, true) => "https",
                 };
                 let mut body = vec![
-                    d("set", &["$backend", &format!("{scheme}://{}{}", l.backend, l.backend_url)]),
-                    d(if s.grpc { "grpc_pass" } else { "proxy_pass" }, &["$backend"]),
+                    d(
+                        "set",
+                        &[
+                            "$backend",
+                            &format!("{scheme}://{}{}", l.backend, l.backend_url),
+                        ],
+                    ),
+                    d(
+                        if s.grpc { "grpc_pass" } else { "proxy_pass" },
+                        &["$backend"],
+                    ),
                     d("proxy_connect_timeout", &["5s"]),
                 ];
                 if l.keepalive_http11 {
@@ -186,7 +203,11 @@ pub fn directives(i: &NginxInputs) -> Vec<Directive> {
         if s.grpc {
             body.push(d("http2", &["on"]));
         }
-        let header = if s.grpc { "grpc_set_header" } else { "proxy_set_header" };
+        let header = if s.grpc {
+            "grpc_set_header"
+        } else {
+            "proxy_set_header"
+        };
         body.push(d(header, &["X-Scope-OrgID", "$ensured_x_scope_orgid"]));
         body.push(d("server_name", &[&i.server_name]));
         body.extend(locations);

@@ -24,13 +24,41 @@ pub const TEMPO_VERSION: &str = "2.8.1";
 /// The ports Traefik routes to, as the Python coordinator names them: Tempo's two APIs and
 /// every receiver, whether enabled or not.
 pub const SERVER_PORTS: [ServerPort; 7] = [
-    ServerPort { protocol: "tempo_http", port: TEMPO_HTTP_PORT, grpc: false },
-    ServerPort { protocol: "tempo_grpc", port: TEMPO_GRPC_PORT, grpc: true },
-    ServerPort { protocol: "zipkin", port: 9411, grpc: false },
-    ServerPort { protocol: "otlp_grpc", port: 4317, grpc: true },
-    ServerPort { protocol: "otlp_http", port: 4318, grpc: false },
-    ServerPort { protocol: "jaeger_thrift_http", port: 14268, grpc: false },
-    ServerPort { protocol: "jaeger_grpc", port: 14250, grpc: true },
+    ServerPort {
+        protocol: "tempo_http",
+        port: TEMPO_HTTP_PORT,
+        grpc: false,
+    },
+    ServerPort {
+        protocol: "tempo_grpc",
+        port: TEMPO_GRPC_PORT,
+        grpc: true,
+    },
+    ServerPort {
+        protocol: "zipkin",
+        port: 9411,
+        grpc: false,
+    },
+    ServerPort {
+        protocol: "otlp_grpc",
+        port: 4317,
+        grpc: true,
+    },
+    ServerPort {
+        protocol: "otlp_http",
+        port: 4318,
+        grpc: false,
+    },
+    ServerPort {
+        protocol: "jaeger_thrift_http",
+        port: 14268,
+        grpc: false,
+    },
+    ServerPort {
+        protocol: "jaeger_grpc",
+        port: 14250,
+        grpc: true,
+    },
 ];
 
 /// The port of each receiver (the OpenTelemetry collector's defaults).
@@ -110,7 +138,8 @@ pub fn cluster(i: &Inputs) -> Cluster {
             for r in &expanded {
                 c.addresses.entry(*r).or_default().insert(u.address.clone());
             }
-            c.topology.push((u.juju_topology.unit.clone(), u.address.clone()));
+            c.topology
+                .push((u.juju_topology.unit.clone(), u.address.clone()));
         }
     }
     c
@@ -119,10 +148,16 @@ pub fn cluster(i: &Inputs) -> Cluster {
 /// The ports a worker of these roles opens, in the order the Python coordinator writes them.
 pub fn worker_ports(roles: &[TempoRole], receivers: &[ReceiverProtocol]) -> Vec<u16> {
     let mut ports = vec![MEMBERLIST_PORT, TEMPO_HTTP_PORT];
-    if roles.iter().any(|r| matches!(r, TempoRole::All | TempoRole::Distributor)) {
+    if roles
+        .iter()
+        .any(|r| matches!(r, TempoRole::All | TempoRole::Distributor))
+    {
         ports.extend(receivers.iter().map(|p| receiver_port(*p)));
     }
-    if roles.iter().any(|r| matches!(r, TempoRole::All | TempoRole::QueryFrontend)) {
+    if roles
+        .iter()
+        .any(|r| matches!(r, TempoRole::All | TempoRole::QueryFrontend))
+    {
         ports.push(TEMPO_GRPC_PORT);
     }
     cpython_set_order(&ports)
@@ -152,7 +187,10 @@ pub fn nginx_inputs(
     resolver: &str,
 ) -> NginxInputs {
     let addrs = |r: TempoRole| -> Vec<String> {
-        c.addresses.get(&r).map(|s| s.iter().cloned().collect()).unwrap_or_default()
+        c.addresses
+            .get(&r)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default()
     };
     let mut upstreams = Vec::new();
     let mut servers = Vec::new();
@@ -166,12 +204,31 @@ pub fn nginx_inputs(
     };
     for p in receivers {
         let name = p.as_str().replace('_', "-");
-        upstreams.push(Upstream { name: name.clone(), port: receiver_port(*p), addresses: addrs(TempoRole::Distributor) });
-        servers.push(Server { port: receiver_port(*p), grpc: p.transport() == TransportProtocolType::Grpc, locations: vec![root(&name)] });
+        upstreams.push(Upstream {
+            name: name.clone(),
+            port: receiver_port(*p),
+            addresses: addrs(TempoRole::Distributor),
+        });
+        servers.push(Server {
+            port: receiver_port(*p),
+            grpc: p.transport() == TransportProtocolType::Grpc,
+            locations: vec![root(&name)],
+        });
     }
-    for (name, port, grpc) in [("tempo-http", TEMPO_HTTP_PORT, false), ("tempo-grpc", TEMPO_GRPC_PORT, true)] {
-        upstreams.push(Upstream { name: name.into(), port, addresses: addrs(TempoRole::QueryFrontend) });
-        servers.push(Server { port, grpc, locations: vec![root(name)] });
+    for (name, port, grpc) in [
+        ("tempo-http", TEMPO_HTTP_PORT, false),
+        ("tempo-grpc", TEMPO_GRPC_PORT, true),
+    ] {
+        upstreams.push(Upstream {
+            name: name.into(),
+            port,
+            addresses: addrs(TempoRole::QueryFrontend),
+        });
+        servers.push(Server {
+            port,
+            grpc,
+            locations: vec![root(name)],
+        });
     }
     let mut proxy = Vec::new();
     let exact = |path: String, backend: String, backend_url: String, tls: bool| Location {
@@ -185,21 +242,45 @@ pub fn nginx_inputs(
     for (unit, address) in &c.topology {
         let dashed = unit.replace('/', "-");
         let name = format!("worker-telemetry-proxy-{dashed}");
-        upstreams.push(Upstream { name: name.clone(), port: TEMPO_HTTP_PORT, addresses: vec![address.clone()] });
-        proxy.push(exact(format!("/proxy/worker/{dashed}/metrics"), name, "/metrics".into(), false));
+        upstreams.push(Upstream {
+            name: name.clone(),
+            port: TEMPO_HTTP_PORT,
+            addresses: vec![address.clone()],
+        });
+        proxy.push(exact(
+            format!("/proxy/worker/{dashed}/metrics"),
+            name,
+            "/metrics".into(),
+            false,
+        ));
     }
     for url in &i.remote_write {
-        let Ok(u) = url::Url::parse(url) else { continue };
+        let Ok(u) = url::Url::parse(url) else {
+            continue;
+        };
         let host = u.host_str().unwrap_or_default().to_owned();
         let unit = sanitize_host(&host);
         let name = format!("worker-telemetry-proxy-{unit}");
         if !upstreams.iter().any(|x| x.name == name) {
-            upstreams.push(Upstream { name: name.clone(), port: u.port_or_known_default().unwrap_or(80), addresses: vec![host] });
+            upstreams.push(Upstream {
+                name: name.clone(),
+                port: u.port_or_known_default().unwrap_or(80),
+                addresses: vec![host],
+            });
         }
-        proxy.push(exact(format!("/proxy/remote-write/{unit}/write"), name, u.path().to_owned(), u.scheme() == "https"));
+        proxy.push(exact(
+            format!("/proxy/remote-write/{unit}/write"),
+            name,
+            u.path().to_owned(),
+            u.scheme() == "https",
+        ));
     }
     if !c.topology.is_empty() {
-        servers.push(Server { port: PROXY_WORKER_TELEMETRY_PORT, grpc: false, locations: proxy });
+        servers.push(Server {
+            port: PROXY_WORKER_TELEMETRY_PORT,
+            grpc: false,
+            locations: proxy,
+        });
     }
     NginxInputs {
         server_name: server_name.to_owned(),
@@ -259,8 +340,13 @@ pub fn reconcile(i: &Inputs) -> Plan {
         problems.push(Status::blocked(format!("invalid config: {p}")));
     }
     if i.workers.is_empty() {
-        problems.push(Status::blocked("[consistency] Missing any worker relation."));
-    } else if !TempoRole::MINIMAL.iter().all(|r| c.role_units.contains_key(r)) {
+        problems.push(Status::blocked(
+            "[consistency] Missing any worker relation.",
+        ));
+    } else if !TempoRole::MINIMAL
+        .iter()
+        .all(|r| c.role_units.contains_key(r))
+    {
         problems.push(Status::blocked("[consistency] Cluster inconsistent."));
     }
     let s3: Option<&S3ConnectionInfo> = match &i.s3 {
@@ -272,15 +358,24 @@ pub fn reconcile(i: &Inputs) -> Plan {
             Ok(info) => Some(info),
             Err(e) => {
                 tracing::warn!(relation = %s.relation, "S3 is not usable: {e}");
-                problems.push(Status::blocked("[s3] S3 not ready (probably misconfigured)."));
+                problems.push(Status::blocked(
+                    "[s3] S3 not ready (probably misconfigured).",
+                ));
                 None
             }
         },
     };
     let ready = problems.is_empty();
     let finish = |mut plan: Plan, problems: Vec<Status>, charm_active: Option<Status>| {
-        let app = problems.first().cloned().unwrap_or_else(|| Status::active(""));
-        plan.unit_status = problems.first().cloned().or(charm_active).unwrap_or_else(|| Status::active(""));
+        let app = problems
+            .first()
+            .cloned()
+            .unwrap_or_else(|| Status::active(""));
+        plan.unit_status = problems
+            .first()
+            .cloned()
+            .or(charm_active)
+            .unwrap_or_else(|| Status::active(""));
         plan.app_status = i.leader.then_some(app);
         plan
     };
@@ -288,7 +383,9 @@ pub fn reconcile(i: &Inputs) -> Plan {
         return finish(plan, problems, None);
     };
     let Some(resolver) = &i.resolver else {
-        problems.push(Status::blocked("no nameserver in /etc/resolv.conf for nginx's resolver"));
+        problems.push(Status::blocked(
+            "no nameserver in /etc/resolv.conf for nginx's resolver",
+        ));
         return finish(plan, problems, None);
     };
 
@@ -298,7 +395,9 @@ pub fn reconcile(i: &Inputs) -> Plan {
     for t in &i.tracing {
         match &t.request {
             Ok(d) => enabled.extend(d.receivers.iter().copied()),
-            Err(e) => tracing::warn!(relation = %t.relation, "ignoring an invalid tracing request: {e}"),
+            Err(e) => {
+                tracing::warn!(relation = %t.relation, "ignoring an invalid tracing request: {e}")
+            }
         }
     }
     let receivers: Vec<ReceiverProtocol> = enabled.into_iter().collect();
@@ -322,7 +421,10 @@ pub fn reconcile(i: &Inputs) -> Plan {
             tls: false,
         };
         match address {
-            Ok(TraefikAddress::Ready { scheme, external_host }) => {
+            Ok(TraefikAddress::Ready {
+                scheme,
+                external_host,
+            }) => {
                 plan.ingress = Some((ing.relation.clone(), request.databag()));
                 external = Some(format!("{scheme}://{external_host}"));
             }
@@ -333,7 +435,9 @@ pub fn reconcile(i: &Inputs) -> Plan {
     let base = external.clone().unwrap_or_else(|| direct.clone());
     let receiver_url = |p: ReceiverProtocol| match p.transport() {
         TransportProtocolType::Grpc => {
-            let netloc = base.split_once("://").map_or(base.as_str(), |(_, rest)| rest);
+            let netloc = base
+                .split_once("://")
+                .map_or(base.as_str(), |(_, rest)| rest);
             format!("{netloc}:{}", receiver_port(p))
         }
         TransportProtocolType::Http => format!("{base}:{}", receiver_port(p)),
@@ -343,7 +447,10 @@ pub fn reconcile(i: &Inputs) -> Plan {
     if i.leader {
         // tempo-api: the direct URLs, and the ingress ones when Traefik is ready.
         let ingress = external.as_ref().map(|e| {
-            (format!("{e}:{TEMPO_HTTP_PORT}"), format!("{e}:{TEMPO_GRPC_PORT}"))
+            (
+                format!("{e}:{TEMPO_HTTP_PORT}"),
+                format!("{e}:{TEMPO_GRPC_PORT}"),
+            )
         });
         let data = TempoApiAppData::new(
             &format!("{direct}:{TEMPO_HTTP_PORT}"),
@@ -357,9 +464,16 @@ pub fn reconcile(i: &Inputs) -> Plan {
             Err(e) => problems.push(Status::blocked(format!("cannot build Tempo's URLs: {e}"))),
         }
         if !i.tracing.is_empty() {
-            let pairs: Vec<(&str, &str)> = plan.receivers.iter().map(|(p, u)| (p.as_str(), u.as_str())).collect();
+            let pairs: Vec<(&str, &str)> = plan
+                .receivers
+                .iter()
+                .map(|(p, u)| (p.as_str(), u.as_str()))
+                .collect();
             if let Ok(d) = TracingProviderAppData::from_pairs(&pairs) {
-                plan.tracing = Some((d.to_databag(), i.tracing.iter().map(|t| t.relation.clone()).collect()));
+                plan.tracing = Some((
+                    d.to_databag(),
+                    i.tracing.iter().map(|t| t.relation.clone()).collect(),
+                ));
             }
         }
 
@@ -368,7 +482,12 @@ pub fn reconcile(i: &Inputs) -> Plan {
             .remote_write
             .iter()
             .filter_map(|u| url::Url::parse(u).ok())
-            .map(|u| format!("http://{host}:{PROXY_WORKER_TELEMETRY_PORT}/proxy/remote-write/{}/write", sanitize_host(u.host_str().unwrap_or_default())))
+            .map(|u| {
+                format!(
+                    "http://{host}:{PROXY_WORKER_TELEMETRY_PORT}/proxy/remote-write/{}/write",
+                    sanitize_host(u.host_str().unwrap_or_default())
+                )
+            })
             .collect();
         let worker_config = tempo_config::render(
             &tempo_config::TempoInputs {
@@ -380,10 +499,20 @@ pub fn reconcile(i: &Inputs) -> Plan {
             TEMPO_HTTP_PORT,
             TEMPO_GRPC_PORT,
         );
-        let urls: Vec<(String, String)> = plan.receivers.iter().map(|(p, u)| (p.as_str().to_owned(), u.clone())).collect();
+        let urls: Vec<(String, String)> = plan
+            .receivers
+            .iter()
+            .map(|(p, u)| (p.as_str().to_owned(), u.clone()))
+            .collect();
         for w in i.workers.iter().filter(|w| w.ready()) {
             let Ok(role) = &w.role else { continue };
-            let Some(roles) = role.roles().map(TempoRole::parse).collect::<Option<Vec<_>>>() else { continue };
+            let Some(roles) = role
+                .roles()
+                .map(TempoRole::parse)
+                .collect::<Option<Vec<_>>>()
+            else {
+                continue;
+            };
             let data = ClusterProviderAppData {
                 worker_config: worker_config.clone(),
                 loki_endpoints: Some(Vec::new()),
@@ -401,18 +530,28 @@ pub fn reconcile(i: &Inputs) -> Plan {
 
     // Every unit runs nginx in front of the workers and opens what it serves.
     let ni = nginx_inputs(i, &c, &receivers, &server_name, resolver);
-    plan.workload = Some(Workload { nginx_config: super::nginx::render(&ni) });
-    let mut ports: BTreeSet<u16> = worker_ports(&[TempoRole::All], &receivers).into_iter().collect();
+    plan.workload = Some(Workload {
+        nginx_config: super::nginx::render(&ni),
+    });
+    let mut ports: BTreeSet<u16> = worker_ports(&[TempoRole::All], &receivers)
+        .into_iter()
+        .collect();
     ports.insert(PROXY_WORKER_TELEMETRY_PORT);
     plan.ports = Some(ports);
 
-    let charm_active = if c.role_units.contains_key(&TempoRole::MetricsGenerator) && i.remote_write.is_empty() {
-        Some(Status::active("metrics-generator disabled. Add a relation over send-remote-write"))
-    } else if !i.config.deprecated_set.is_empty() {
-        Some(Status::active(format!("{} deprecated and ignored", i.config.deprecated_set.join(", "))))
-    } else {
-        None
-    };
+    let charm_active =
+        if c.role_units.contains_key(&TempoRole::MetricsGenerator) && i.remote_write.is_empty() {
+            Some(Status::active(
+                "metrics-generator disabled. Add a relation over send-remote-write",
+            ))
+        } else if !i.config.deprecated_set.is_empty() {
+            Some(Status::active(format!(
+                "{} deprecated and ignored",
+                i.config.deprecated_set.join(", ")
+            )))
+        } else {
+            None
+        };
     problems.sort_by_key(|s| match s.name {
         juju_charm::StatusName::Blocked => 0,
         _ => 1,
@@ -424,7 +563,9 @@ pub fn reconcile(i: &Inputs) -> Plan {
 mod tests {
     use super::*;
     use crate::inputs::{Config, Ingress, Peers, S3Relation};
-    use charm_interfaces::tempo_cluster::{ClusterRequirerAppData, ClusterRequirerUnitData, Topology, WorkerApp};
+    use charm_interfaces::tempo_cluster::{
+        ClusterRequirerAppData, ClusterRequirerUnitData, Topology, WorkerApp,
+    };
     use juju_charm::{StatusName, UnitName};
 
     fn worker(id: u32, app: &str, role: &str) -> WorkerApp {
@@ -501,7 +642,9 @@ mod tests {
                 ingress_url
             );
         } else {
-            assert!(plan.tempo_api.is_none() && plan.ingress.is_none() && plan.app_status.is_none());
+            assert!(
+                plan.tempo_api.is_none() && plan.ingress.is_none() && plan.app_status.is_none()
+            );
         }
     }
 
@@ -515,7 +658,9 @@ mod tests {
         i.ingress = traefik(&[("scheme", "https"), ("external_host", "t.example")]);
         check(&i, StatusName::Active, Some("https://t.example:3200/"));
         let plan = reconcile(&i);
-        assert!(plan.receivers.contains(&(ReceiverProtocol::OtlpHttp, "https://t.example:4318".into())));
+        assert!(plan
+            .receivers
+            .contains(&(ReceiverProtocol::OtlpHttp, "https://t.example:4318".into())));
         i.ingress = traefik(&[("scheme", "gopher"), ("external_host", "t.example")]);
         check(&i, StatusName::Blocked, None);
     }
@@ -523,16 +668,27 @@ mod tests {
     #[test]
     fn nothing_but_status_until_the_cluster_can_work() {
         for (change, message) in [
-            ((|i: &mut Inputs| i.workers.clear()) as fn(&mut Inputs), "[consistency] Missing any worker relation."),
+            (
+                (|i: &mut Inputs| i.workers.clear()) as fn(&mut Inputs),
+                "[consistency] Missing any worker relation.",
+            ),
             (|i: &mut Inputs| i.s3 = None, "[s3] Missing S3 integration."),
-            (|i: &mut Inputs| i.workers = vec![worker(10, "q", "querier")], "[consistency] Cluster inconsistent."),
+            (
+                |i: &mut Inputs| i.workers = vec![worker(10, "q", "querier")],
+                "[consistency] Cluster inconsistent.",
+            ),
         ] {
             let mut i = inputs(true);
             change(&mut i);
             let plan = reconcile(&i);
             assert_eq!(plan.unit_status, Status::blocked(message));
             assert_eq!(plan.app_status, Some(Status::blocked(message)));
-            assert!(plan.tempo_api.is_none() && plan.cluster.is_empty() && plan.ports.is_none() && plan.workload.is_none());
+            assert!(
+                plan.tempo_api.is_none()
+                    && plan.cluster.is_empty()
+                    && plan.ports.is_none()
+                    && plan.workload.is_none()
+            );
         }
     }
 
@@ -546,8 +702,15 @@ mod tests {
         ];
         let plan = reconcile(&i);
         assert_eq!(plan.unit_status, Status::active(""));
-        let ports: Vec<String> = plan.cluster.iter().map(|(_, b)| b["worker_ports"].clone()).collect();
-        assert_eq!(ports, ["[3200, 7946, 4318]", "[3200, 7946, 9096]", "[3200, 7946]"]);
+        let ports: Vec<String> = plan
+            .cluster
+            .iter()
+            .map(|(_, b)| b["worker_ports"].clone())
+            .collect();
+        assert_eq!(
+            ports,
+            ["[3200, 7946, 4318]", "[3200, 7946, 9096]", "[3200, 7946]"]
+        );
         assert_eq!(plan.ports, Some([3200, 3300, 4318, 7946, 9096].into()));
     }
 
@@ -577,7 +740,10 @@ mod tests {
         );
         let (rel, bag) = plan.peer.expect("peer write on upgrade-charm");
         assert_eq!(rel, RelationId::new("peers", 3));
-        assert_eq!(bag["fqdn"], "\"tempo-0.tempo-endpoints.cos.svc.k8s.internal\"");
+        assert_eq!(
+            bag["fqdn"],
+            "\"tempo-0.tempo-endpoints.cos.svc.k8s.internal\""
+        );
         assert_eq!(plan.app_version, Some(TEMPO_VERSION));
     }
 }

@@ -164,7 +164,10 @@ fn frontend_address(roles: &AddressesByRole, grpc_port: u16) -> String {
         (Some(f), Some(q)) if !q.is_empty() && q.is_subset(f) => "localhost".to_owned(),
         (Some(f), _) => {
             let first = f.iter().next().map(String::as_str).unwrap_or_default();
-            first.split_once('.').map_or("", |(_, rest)| rest).to_owned()
+            first
+                .split_once('.')
+                .map_or("", |(_, rest)| rest)
+                .to_owned()
         }
     };
     format!("{host}:{grpc_port}")
@@ -261,10 +264,19 @@ mod tests {
     fn frontend_address_follows_the_roles() {
         let mut roles = AddressesByRole::new();
         assert_eq!(frontend_address(&roles, 9096), "localhost:9096");
-        roles.insert(TempoRole::QueryFrontend, ["f-0.f-endpoints.cos.svc".into()].into());
-        roles.insert(TempoRole::Querier, ["q-0.q-endpoints.cos.svc".into()].into());
+        roles.insert(
+            TempoRole::QueryFrontend,
+            ["f-0.f-endpoints.cos.svc".into()].into(),
+        );
+        roles.insert(
+            TempoRole::Querier,
+            ["q-0.q-endpoints.cos.svc".into()].into(),
+        );
         assert_eq!(frontend_address(&roles, 9096), "f-endpoints.cos.svc:9096");
-        roles.insert(TempoRole::Querier, ["f-0.f-endpoints.cos.svc".into()].into());
+        roles.insert(
+            TempoRole::Querier,
+            ["f-0.f-endpoints.cos.svc".into()].into(),
+        );
         assert_eq!(frontend_address(&roles, 9096), "localhost:9096");
     }
 }

@@ -3,8 +3,8 @@
 //! the wanted state, and reports a container that cannot be reached rather than failing.
 
 use juju_charm::pebble::{
-    Check, CheckLevel, Container, ExecOptions, Layer, Override, PebbleError, PushOptions,
-    Service, Startup, TcpCheck,
+    Check, CheckLevel, Container, ExecOptions, Layer, Override, PebbleError, PushOptions, Service,
+    Startup, TcpCheck,
 };
 
 use crate::nginx::CONFIG_PATH;
@@ -100,8 +100,14 @@ pub fn exporter_layer() -> Layer {
 
 /// Whether the plan already holds every service and check of `layer` as given.
 fn plan_has(plan: &Layer, layer: &Layer) -> bool {
-    layer.services.iter().all(|(n, s)| plan.services.get(n) == Some(s))
-        && layer.checks.iter().all(|(n, c)| plan.checks.get(n) == Some(c))
+    layer
+        .services
+        .iter()
+        .all(|(n, s)| plan.services.get(n) == Some(s))
+        && layer
+            .checks
+            .iter()
+            .all(|(n, c)| plan.checks.get(n) == Some(c))
 }
 
 fn reachable<T>(r: Result<T, PebbleError>) -> Result<Option<T>, PebbleError> {

@@ -37,6 +37,12 @@ impl Host for NoK8s {
     fn fqdn(&self) -> Option<String> {
         None
     }
+    fn resolver(&self) -> Option<String> {
+        Some("127.0.0.53".into())
+    }
+    fn ipv6(&self) -> bool {
+        false
+    }
 }
 
 /// A charm directory as it is packed: metadata.yaml, config.yaml, the repo's `dispatch`

@@ -181,6 +181,19 @@ fn musl_available() -> bool {
         .unwrap_or(false)
 }
 
+/// `actions.yaml` from charmcraft.yaml's `actions:`, as `charmcraft pack` writes it.
+fn write_actions(src: &Path, dir: &Path) -> Result<()> {
+    let path = src.join("charmcraft.yaml");
+    let text =
+        fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(&text).with_context(|| format!("{} is not YAML", path.display()))?;
+    if let Some(actions) = doc.get("actions") {
+        fs::write(dir.join("actions.yaml"), serde_yaml::to_string(actions)?)?;
+    }
+    Ok(())
+}
+
 fn stage(debug: bool) -> Result<Vec<PathBuf>> {
     let bin_dir = build(debug)?;
     let mut out = Vec::new();
@@ -203,6 +216,7 @@ fn stage(debug: bool) -> Result<Vec<PathBuf>> {
             0o755,
         )?;
         set_mode(&dir.join("dispatch"), 0o755)?;
+        write_actions(&src, &dir)?;
         if let Some(hooks) = spec.hooks_from {
             fs::create_dir_all(dir.join("hooks"))?;
             let mut names: Vec<String> = fs::read_dir(root().join(hooks))?

@@ -133,7 +133,8 @@ impl S3ConnectionInfo {
         match self.endpoint.split_once("://") {
             Some((s, _))
                 if s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-                    && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
             {
                 s
             }
@@ -147,7 +148,10 @@ mod tests {
     use super::*;
 
     fn bag(pairs: &[(&str, &str)]) -> Databag {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -163,7 +167,10 @@ mod tests {
         assert_eq!(info.scheme(), "https");
         assert_eq!(info.ca_cert().as_deref(), Some("A\n\nB"));
         let shown = format!("{info:?}");
-        assert!(!shown.contains("AKIA") && !shown.contains("s3cr3t"), "{shown}");
+        assert!(
+            !shown.contains("AKIA") && !shown.contains("s3cr3t"),
+            "{shown}"
+        );
         assert_eq!(
             S3ConnectionInfo::from_databag(&bag(&[("bucket", "x")])),
             Err(S3Error::Missing("endpoint"))
@@ -171,8 +178,14 @@ mod tests {
         // A number where a string belongs is refused, as pydantic refuses it.
         let mut b2 = b.clone();
         b2.insert("bucket".into(), "123".into());
-        assert_eq!(S3ConnectionInfo::from_databag(&b2), Err(S3Error::WrongType("bucket")));
-        assert_eq!(S3ConnectionInfo::from_databag(&Databag::new()), Err(S3Error::Empty));
+        assert_eq!(
+            S3ConnectionInfo::from_databag(&b2),
+            Err(S3Error::WrongType("bucket"))
+        );
+        assert_eq!(
+            S3ConnectionInfo::from_databag(&Databag::new()),
+            Err(S3Error::Empty)
+        );
         assert_eq!(
             request_databag(&RelationId::new("s3", 5), None)["bucket"],
             "relation-5"

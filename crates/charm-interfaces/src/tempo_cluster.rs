@@ -70,7 +70,9 @@ pub enum ReadError {
 }
 
 fn shown(s: &str) -> String {
-    juju_charm::context::truncate(s, 60).escape_debug().to_string()
+    juju_charm::context::truncate(s, 60)
+        .escape_debug()
+        .to_string()
 }
 
 /// The JSON value under `key`, bounded.
@@ -254,7 +256,10 @@ impl ClusterProviderAppData {
         let maps = [
             ("loki_endpoints", &self.loki_endpoints),
             ("charm_tracing_receivers", &self.charm_tracing_receivers),
-            ("workload_tracing_receivers", &self.workload_tracing_receivers),
+            (
+                "workload_tracing_receivers",
+                &self.workload_tracing_receivers,
+            ),
             ("worker_labels", &self.worker_labels),
         ];
         for (k, v) in maps {
@@ -335,7 +340,10 @@ impl ClusterProviderAppData {
                     .into_iter()
                     .map(|i| match i.get("url") {
                         Some(Value::String(s)) => Ok(s.clone()),
-                        _ => Err(shape("remote_write_endpoints", "has an entry without a url")),
+                        _ => Err(shape(
+                            "remote_write_endpoints",
+                            "has an entry without a url",
+                        )),
                     })
                     .collect(),
                 _ => Err(shape("remote_write_endpoints", "is not a JSON list")),
@@ -442,7 +450,10 @@ pub fn cpython_set_order(items: &[u16]) -> Vec<u16> {
 
 /// A deterministic map view, for tests and reports.
 pub fn as_map(pairs: &[(String, String)]) -> BTreeMap<&str, &str> {
-    pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -452,7 +463,10 @@ mod tests {
     #[test]
     fn set_order_is_cpythons() {
         // What CPython 3.11 prints for tuple(s) after s = {7946, 3200}; s.add(p) for each p.
-        assert_eq!(cpython_set_order(&[7946, 3200, 4318, 9096]), [3200, 7946, 9096, 4318]);
+        assert_eq!(
+            cpython_set_order(&[7946, 3200, 4318, 9096]),
+            [3200, 7946, 9096, 4318]
+        );
         assert_eq!(
             cpython_set_order(&[7946, 3200, 14268, 4317, 4318, 9096]),
             [3200, 9096, 7946, 14268, 4317, 4318]
@@ -473,7 +487,10 @@ mod tests {
         let bag = d.to_databag();
         assert_eq!(bag["worker_config"], r#""a: 1\n""#);
         assert_eq!(bag["worker_ports"], "[3200, 7946]");
-        assert_eq!(bag["remote_write_endpoints"], r#"[{"url": "http://p:9090/api/v1/write"}]"#);
+        assert_eq!(
+            bag["remote_write_endpoints"],
+            r#"[{"url": "http://p:9090/api/v1/write"}]"#
+        );
         assert_eq!(bag["loki_endpoints"], "{}");
         assert_eq!(bag["ca_cert"], "");
         assert_eq!(ClusterProviderAppData::from_databag(&d.written()), Ok(d));
@@ -486,14 +503,21 @@ mod tests {
                 ("address".to_owned(), addr.to_owned()),
                 (
                     "juju_topology".to_owned(),
-                    r#"{"application": "w", "unit": "w/0", "charm_name": "tempo-worker-k8s"}"#.to_owned(),
+                    r#"{"application": "w", "unit": "w/0", "charm_name": "tempo-worker-k8s"}"#
+                        .to_owned(),
                 ),
             ]
             .into()
         };
-        assert!(ClusterRequirerUnitData::from_databag(&unit("\"w-0.w-endpoints.cos.svc.cluster.local\"")).is_ok());
+        assert!(ClusterRequirerUnitData::from_databag(&unit(
+            "\"w-0.w-endpoints.cos.svc.cluster.local\""
+        ))
+        .is_ok());
         for bad in ["w-0", "\"\"", "\"a b\"", "\"$(reboot)\"", "\"x;\\ny\""] {
-            assert!(ClusterRequirerUnitData::from_databag(&unit(bad)).is_err(), "{bad}");
+            assert!(
+                ClusterRequirerUnitData::from_databag(&unit(bad)).is_err(),
+                "{bad}"
+            );
         }
         let role: Databag = [("role".to_owned(), "\"distributor,ingester\"".to_owned())].into();
         let r = ClusterRequirerAppData::from_databag(&role).unwrap();
