@@ -336,9 +336,6 @@ pub fn reconcile(i: &Inputs) -> Plan {
     // The coordinator's own statuses, as the Python coordinator orders them.
     let c = cluster(i);
     let mut problems: Vec<Status> = Vec::new();
-    if let Some(p) = &i.config_problem {
-        problems.push(Status::blocked(format!("invalid config: {p}")));
-    }
     if i.workers.is_empty() {
         problems.push(Status::blocked(
             "[consistency] Missing any worker relation.",
@@ -366,6 +363,10 @@ pub fn reconcile(i: &Inputs) -> Plan {
         },
     };
     let ready = problems.is_empty();
+    // A config problem is shown, but the cluster keeps running on the defaults.
+    if let Some(p) = &i.config_problem {
+        problems.insert(0, Status::blocked(format!("invalid config: {p}")));
+    }
     let finish = |mut plan: Plan, problems: Vec<Status>, charm_active: Option<Status>| {
         let app = problems
             .first()
@@ -420,15 +421,16 @@ pub fn reconcile(i: &Inputs) -> Plan {
             redirect_https,
             tls: false,
         };
+        // The route is offered as soon as the relation exists, as the Python charm does.
+        plan.ingress = Some((ing.relation.clone(), request.databag()));
         match address {
             Ok(TraefikAddress::Ready {
                 scheme,
                 external_host,
-            }) => {
-                plan.ingress = Some((ing.relation.clone(), request.databag()));
-                external = Some(format!("{scheme}://{external_host}"));
-            }
-            Ok(TraefikAddress::NotReady) => {}
+            }) => external = Some(format!("{scheme}://{external_host}")),
+            Ok(TraefikAddress::NotReady) => problems.push(Status::waiting(
+                "waiting for the ingress to send external_host and scheme",
+            )),
             Err(e) => problems.push(Status::blocked(format!("ingress: {e}"))),
         }
     }
@@ -654,7 +656,7 @@ mod tests {
         check(&inputs(false), StatusName::Active, None);
         let mut i = inputs(true);
         i.ingress = traefik(&[]);
-        check(&i, StatusName::Active, None);
+        check(&i, StatusName::Waiting, None);
         i.ingress = traefik(&[("scheme", "https"), ("external_host", "t.example")]);
         check(&i, StatusName::Active, Some("https://t.example:3200/"));
         let plan = reconcile(&i);

@@ -31,17 +31,18 @@ pub fn echo_bin() -> PathBuf {
     workspace_bin("examples/echo")
 }
 
-/// Off Kubernetes: no pod FQDN, as on this machine.
+/// Off Kubernetes: no pod FQDN; the resolver and IPv6 are this machine's, as the real
+/// binary sees them in the process transport.
 pub struct NoK8s;
 impl Host for NoK8s {
     fn fqdn(&self) -> Option<String> {
         None
     }
     fn resolver(&self) -> Option<String> {
-        Some("127.0.0.53".into())
+        tempo_coordinator::RealHost.resolver()
     }
     fn ipv6(&self) -> bool {
-        false
+        tempo_coordinator::RealHost.ipv6()
     }
 }
 
