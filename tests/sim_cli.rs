@@ -57,7 +57,7 @@ fn run_prints_a_json_report_and_writes_the_new_state() {
     assert_eq!(report["exit_code"], 0);
     assert_eq!(
         report["unit_status"],
-        serde_json::json!({"status": "active", "message": ""})
+        serde_json::json!({"status": "active", "message": "metrics-generator disabled. Add a relation over send-remote-write"})
     );
     let rel3 = report["relations"]
         .as_array()
@@ -187,11 +187,42 @@ fn scenario_runs_events_in_order_carrying_state() {
             "leader-elected",
             "config-changed",
             "start",
-            "tempo-api-relation-created",
+            "nginx-pebble-ready",
+            "nginx-prometheus-exporter-pebble-ready",
+            "s3-relation-joined",
+            "s3-relation-changed",
+            "tempo-cluster-relation-changed",
+            "tempo-cluster-relation-changed",
+            "tempo-cluster-relation-changed",
             "tempo-api-relation-joined",
             "tempo-api-relation-changed"
         ]
     );
+    let s3 = reports[7]["relations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["endpoint"] == "s3")
+        .unwrap();
+    assert_eq!(
+        s3["local_app"]["bucket"], "relation-5",
+        "the bucket is requested on joined"
+    );
+    let workers: Vec<&Value> = reports.last().unwrap()["relations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["endpoint"] == "tempo-cluster")
+        .collect();
+    let ports: Vec<&str> = workers
+        .iter()
+        .map(|w| w["local_app"]["worker_ports"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ports,
+        ["[3200, 7946, 4318]", "[3200, 7946, 9096]", "[3200, 7946]"]
+    );
+    assert_eq!(reports.last().unwrap()["unit_status"]["status"], "active");
     let last = reports.last().unwrap();
     let rel = last["relations"]
         .as_array()
