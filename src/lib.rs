@@ -37,7 +37,7 @@ pub enum CharmError {
         container: &'static str,
         /// Pebble's error.
         #[source]
-        source: juju_charm::pebble::PebbleError,
+        source: Box<juju_charm::pebble::PebbleError>,
     },
     /// The provider refused the data (cannot happen for URLs built from Juju's names).
     #[error(transparent)]
@@ -236,7 +236,7 @@ fn apply_workload<R: Runner>(
             Err(source) => {
                 return Err(CharmError::Pebble {
                     container: workload::NGINX,
-                    source,
+                    source: Box::new(source),
                 })
             }
         }
@@ -246,7 +246,7 @@ fn apply_workload<R: Runner>(
             Err(source) => {
                 return Err(CharmError::Pebble {
                     container: workload::EXPORTER,
-                    source,
+                    source: Box::new(source),
                 })
             }
         }
