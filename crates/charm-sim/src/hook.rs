@@ -586,6 +586,37 @@ fn relations(state: &State) -> Vec<RelationReport> {
         .collect()
 }
 
+/// `s` with the value after each credential key hidden (`secret_key: x`, `"secret-key": "x"`,
+/// escaped JSON inside JSON alike), for the human report.
+pub fn redact(s: &str) -> String {
+    const KEYS: [&str; 4] = ["secret_key", "access_key", "secret-key", "access-key"];
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some((at, key)) = KEYS
+        .iter()
+        .filter_map(|k| rest.find(k).map(|i| (i, *k)))
+        .min()
+    {
+        out.push_str(&rest[..at + key.len()]);
+        rest = &rest[at + key.len()..];
+        let sep = rest.len() - rest.trim_start_matches(['"', '\\', ':', ' ', '\'']).len();
+        if sep == 0 || !rest[..sep].contains(':') {
+            continue;
+        }
+        out.push_str(&rest[..sep]);
+        rest = &rest[sep..];
+        let end = rest
+            .find(['"', '\\', '\n', ',', '}', '\''])
+            .unwrap_or(rest.len());
+        if end > 0 {
+            out.push_str("<hidden>");
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 impl Report {
     /// Whether the hook succeeded as Juju sees it (exit 0 and commit accepted).
     pub fn ok(&self) -> bool {
@@ -642,7 +673,7 @@ impl Report {
                 let stdin = c
                     .stdin
                     .as_ref()
-                    .map(|s| format!("  <<< {}", juju_charm::context::truncate(s, 120)))
+                    .map(|s| format!("  <<< {}", juju_charm::context::truncate(&redact(s), 120)))
                     .unwrap_or_default();
                 out.push_str(&format!("  {:<24}{}{}\n", c.tool, c.args.join(" "), stdin));
             }
@@ -655,7 +686,7 @@ impl Report {
             out.push_str(&format!("  {}:{} -> {}\n", r.endpoint, r.id, r.remote_app));
             for (side, bag) in [("app ", &r.local_app), ("unit", &r.local_unit)] {
                 for (k, v) in bag {
-                    let v = juju_charm::context::truncate(v, 200).replace('\n', "\\n");
+                    let v = juju_charm::context::truncate(&redact(v), 200).replace('\n', "\\n");
                     out.push_str(&format!("    {side} {k:<10} {v}\n"));
                 }
             }
@@ -730,5 +761,27 @@ impl Report {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod redact_tests {
+    use super::redact;
+
+    #[test]
+    fn credentials_are_hidden_in_every_spelling() {
+        assert_eq!(
+            redact("s3:\n  secret_key: abc\n  bucket: b"),
+            "s3:\n  secret_key: <hidden>\n  bucket: b"
+        );
+        assert_eq!(
+            redact(r#"{"access-key": "AKIA", "bucket": "t"}"#),
+            r#"{"access-key": "<hidden>", "bucket": "t"}"#
+        );
+        assert_eq!(
+            redact(r#""access_key: AK\n secret_key: SK\n""#),
+            r#""access_key: <hidden>\n secret_key: <hidden>\n""#
+        );
+        assert_eq!(redact("the secret_key option"), "the secret_key option");
     }
 }
