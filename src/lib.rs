@@ -300,24 +300,6 @@ pub fn apply<R: Runner>(tools: &HookTools<R>, app: &str, plan: &Plan) -> Result<
             "published tempo-api data"
         );
     }
-    if let Some((r, bag)) = &plan.ingress {
-        match tools.relation_set_app(r, bag) {
-            Ok(()) => {}
-            Err(e) if vanished(&e) => {
-                tracing::warn!(relation = %r, "ingress relation vanished during the hook")
-            }
-            Err(e) => return Err(lost(&e, r).unwrap_or(CharmError::Tool(e))),
-        }
-    }
-    if let Some((r, bag)) = &plan.peer {
-        match tools.relation_set_unit(r, bag) {
-            Ok(()) => {}
-            Err(e) if vanished(&e) => {
-                tracing::warn!(relation = %r, "peer relation vanished during the hook")
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
     let relation_set =
         |r: &juju_charm::RelationId, bag: &juju_charm::Databag| -> Result<(), CharmError> {
             match tools.relation_set_app(r, bag) {
@@ -329,6 +311,18 @@ pub fn apply<R: Runner>(tools: &HookTools<R>, app: &str, plan: &Plan) -> Result<
                 Err(e) => Err(lost(&e, r).unwrap_or(CharmError::Tool(e))),
             }
         };
+    if let Some((r, bag)) = &plan.ingress {
+        relation_set(r, bag)?;
+    }
+    if let Some((r, bag)) = &plan.peer {
+        match tools.relation_set_unit(r, bag) {
+            Ok(()) => {}
+            Err(e) if vanished(&e) => {
+                tracing::warn!(relation = %r, "peer relation vanished during the hook")
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     for (r, bag) in &plan.cluster {
         relation_set(r, bag)?;
     }

@@ -7,8 +7,6 @@
 //! value is JSON-encoded, as cosl's `DatabagModel` writes it (`json.dumps` per field; a field
 //! left at its default, `None`, is not written; each write replaces the whole databag).
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 use crate::pyjson;
@@ -446,14 +444,6 @@ pub fn cpython_set_order(items: &[u16]) -> Vec<u16> {
         }
     }
     table.into_iter().flatten().collect()
-}
-
-/// A deterministic map view, for tests and reports.
-pub fn as_map(pairs: &[(String, String)]) -> BTreeMap<&str, &str> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect()
 }
 
 #[cfg(test)]
