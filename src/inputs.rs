@@ -387,10 +387,7 @@ fn read_worker<R: Runner>(
     units.sort_by_key(|u| u.number());
     let app = match units.first() {
         Some(u) => u.app().to_owned(),
-        None => match ctx.event.relation().filter(|r| r.relation == *relation) {
-            Some(r) if r.remote_app.is_some() => r.remote_app.clone().unwrap_or_default(),
-            _ => tools.relation_list_app(relation)?,
-        },
+        None => remote_app_name(ctx, tools, relation)?,
     };
     if app.is_empty() {
         return Ok(None);
@@ -415,6 +412,24 @@ fn read_worker<R: Runner>(
     }))
 }
 
+/// The remote application's name: `JUJU_REMOTE_APP` when the hook is on this relation
+/// (saving a `relation-list --app`, as ops does), else asked.
+fn remote_app_name<R: Runner>(
+    ctx: &Context,
+    tools: &HookTools<R>,
+    relation: &RelationId,
+) -> Result<String, HookToolError> {
+    let hinted = ctx
+        .event
+        .relation()
+        .filter(|r| r.relation == *relation)
+        .and_then(|r| r.remote_app.clone());
+    match hinted {
+        Some(a) => Ok(a),
+        None => tools.relation_list_app(relation),
+    }
+}
+
 /// The remote app's databag; the app name comes from `JUJU_REMOTE_APP` when the hook is on
 /// this relation (saving a `relation-list --app`), as ops does.
 fn read_remote_app_bag<R: Runner>(
@@ -422,15 +437,7 @@ fn read_remote_app_bag<R: Runner>(
     tools: &HookTools<R>,
     relation: &RelationId,
 ) -> Result<Databag, HookToolError> {
-    let hinted = ctx
-        .event
-        .relation()
-        .filter(|r| r.relation == *relation)
-        .and_then(|r| r.remote_app.clone());
-    let app = match hinted {
-        Some(a) => a,
-        None => tools.relation_list_app(relation)?,
-    };
+    let app = remote_app_name(ctx, tools, relation)?;
     if app.is_empty() {
         return Ok(Databag::new());
     }

@@ -117,6 +117,8 @@ pub struct Cluster {
     pub addresses: AddressesByRole,
     /// Every valid worker unit (unit name, address), relation by relation.
     pub topology: Vec<(String, String)>,
+    /// The roles of each worker relation whose role is Tempo's.
+    pub roles: BTreeMap<RelationId, Vec<TempoRole>>,
 }
 
 /// Reads the roles. A worker application whose role is not Tempo's is skipped with a warning
@@ -131,6 +133,7 @@ pub fn cluster(i: &Inputs) -> Cluster {
             continue;
         };
         let expanded: BTreeSet<TempoRole> = roles.iter().flat_map(|r| r.expand()).collect();
+        c.roles.insert(w.relation.clone(), roles);
         for r in &expanded {
             *c.role_units.entry(*r).or_default() += w.units.len();
         }
@@ -507,12 +510,7 @@ pub fn reconcile(i: &Inputs) -> Plan {
             .map(|(p, u)| (p.as_str().to_owned(), u.clone()))
             .collect();
         for w in i.workers.iter().filter(|w| w.ready()) {
-            let Ok(role) = &w.role else { continue };
-            let Some(roles) = role
-                .roles()
-                .map(TempoRole::parse)
-                .collect::<Option<Vec<_>>>()
-            else {
+            let Some(roles) = c.roles.get(&w.relation) else {
                 continue;
             };
             let data = ClusterProviderAppData {
@@ -521,7 +519,7 @@ pub fn reconcile(i: &Inputs) -> Plan {
                 charm_tracing_receivers: Some(urls.clone()),
                 workload_tracing_receivers: Some(urls.clone()),
                 remote_write_endpoints: Some(remote_write.clone()),
-                worker_ports: Some(worker_ports(&roles, &receivers)),
+                worker_ports: Some(worker_ports(roles, &receivers)),
                 s3_tls_ca_chain: s3.ca_cert(),
                 worker_labels: Some(vec![("app.kubernetes.io/part-of".into(), i.app.clone())]),
                 ..ClusterProviderAppData::default()
