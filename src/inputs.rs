@@ -151,7 +151,7 @@ pub struct Inputs {
     pub s3: Option<S3Relation>,
     /// The worker applications, by relation id.
     pub workers: Vec<WorkerApp>,
-    /// The tracing requirers (leader only).
+    /// The tracing requirers and what each asks for.
     pub tracing: Vec<TracingRequirer>,
     /// Remote-write URLs from Prometheus units, sorted.
     pub remote_write: Vec<String>,
@@ -297,17 +297,16 @@ pub fn read<R: Runner>(
             Err(e) => return Err(e),
         }
     }
+    // Every unit reads the requests: its nginx serves, and it opens, the requested receivers.
     let mut tracing = Vec::new();
-    if leader {
-        for relation in live(tools.relation_ids(TRACING)?) {
-            match read_remote_app_bag(ctx, tools, &relation) {
-                Ok(bag) => tracing.push(TracingRequirer {
-                    request: TracingRequirerAppData::from_databag(&bag),
-                    relation,
-                }),
-                Err(e) if gone(&e) => {}
-                Err(e) => return Err(e),
-            }
+    for relation in live(tools.relation_ids(TRACING)?) {
+        match read_remote_app_bag(ctx, tools, &relation) {
+            Ok(bag) => tracing.push(TracingRequirer {
+                request: TracingRequirerAppData::from_databag(&bag),
+                relation,
+            }),
+            Err(e) if gone(&e) => {}
+            Err(e) => return Err(e),
         }
     }
     let mut remote_write = Vec::new();
