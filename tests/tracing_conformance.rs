@@ -253,6 +253,35 @@ fn setup_class(e: &SetupError) -> &'static str {
     }
 }
 
+/// The constructor's outcome against the recording: the side when both accepted the
+/// metadata; otherwise a failure is recorded unless both refused it alike.
+fn constructed<T>(
+    case: &Value,
+    made: Result<T, SetupError>,
+    failures: &mut Vec<String>,
+) -> Option<T> {
+    let expect = &case["expect"];
+    match (made, error_class(expect)) {
+        (Ok(side), None) => Some(side),
+        (Ok(_), Some(want)) => {
+            failures.push(format!(
+                "{}: constructor accepted, library raised {want}",
+                id(case)
+            ));
+            None
+        }
+        (Err(e), want) => {
+            if want != Some(setup_class(&e)) {
+                failures.push(format!(
+                    "{}: constructor refused ({e}), expected {expect}",
+                    id(case)
+                ));
+            }
+            None
+        }
+    }
+}
+
 /// What the provider reads, as the vectors spell it; `strict` files must agree exactly,
 /// CPython-only files may instead refuse a databag (it then reads as not ready).
 fn provider_reads(name: &str, count: usize, strict: bool) {
@@ -263,25 +292,10 @@ fn provider_reads(name: &str, count: usize, strict: bool) {
         let t = tools(case["case"]["leader"].as_bool().unwrap_or(true), &rels);
         let meta = metadata(&case["case"]["meta"]);
         let expect = &case["expect"];
-        let provider = match TracingEndpointProvider::new(&t, &meta, "tracing", APP) {
-            Ok(p) => p,
-            Err(e) => {
-                if error_class(expect) != Some(setup_class(&e)) {
-                    failures.push(format!(
-                        "{}: constructor refused ({e}), expected {expect}",
-                        id(case)
-                    ));
-                }
-                continue;
-            }
-        };
-        if let Some(want) = error_class(expect) {
-            failures.push(format!(
-                "{}: constructor accepted, library raised {want}",
-                id(case)
-            ));
+        let made = TracingEndpointProvider::new(&t, &meta, "tracing", APP);
+        let Some(provider) = constructed(case, made, &mut failures) else {
             continue;
-        }
+        };
         let requested: Vec<String> = provider
             .requested_protocols()
             .expect("tools work")
@@ -366,25 +380,10 @@ fn requirer_reads(name: &str, count: usize, strict: bool) {
         let t = tools(case["case"]["leader"].as_bool().expect("leader"), &rels);
         let meta = metadata(&case["case"]["meta"]);
         let expect = &case["expect"];
-        let requirer = match TracingEndpointRequirer::new(&t, &meta, "tracing", APP) {
-            Ok(r) => r,
-            Err(e) => {
-                if error_class(expect) != Some(setup_class(&e)) {
-                    failures.push(format!(
-                        "{}: constructor refused ({e}), expected {expect}",
-                        id(case)
-                    ));
-                }
-                continue;
-            }
-        };
-        if expect.get("is_ready").is_none() {
-            failures.push(format!(
-                "{}: constructor accepted, expected {expect}",
-                id(case)
-            ));
+        let made = TracingEndpointRequirer::new(&t, &meta, "tracing", APP);
+        let Some(requirer) = constructed(case, made, &mut failures) else {
             continue;
-        }
+        };
         let is_ready = requirer
             .is_ready()
             .map_or_else(|e| endpoint_error(&e), |b| json!(b));

@@ -438,16 +438,21 @@ fn replace_app_bag<R: Runner>(
     }
 }
 
-/// The remote application on a relation (`relation-list --app`), unless `hint` names it.
-fn remote_app<R: Runner>(
+/// The remote application's databag on a relation, `None` when there is no remote app yet.
+/// Its name comes from `hint` when that names this relation, else `relation-list --app`.
+fn remote_bag<R: Runner>(
     tools: &HookTools<R>,
     relation: &RelationId,
     hint: &Option<(RelationId, String)>,
-) -> Result<String, HookToolError> {
-    match hint {
-        Some((r, app)) if r == relation => Ok(app.clone()),
-        _ => tools.relation_list_app(relation),
+) -> Result<Option<Databag>, HookToolError> {
+    let app = match hint {
+        Some((r, app)) if r == relation => app.clone(),
+        _ => tools.relation_list_app(relation)?,
+    };
+    if app.is_empty() {
+        return Ok(None);
     }
+    tools.relation_get_app(relation, &app).map(Some)
 }
 
 /// The provider side (Tempo): reads what requirers ask for and publishes receivers.
@@ -494,12 +499,10 @@ impl<'a, R: Runner> TracingEndpointProvider<'a, R> {
         &self,
         relation: &RelationId,
     ) -> Result<Result<TracingRequirerAppData, ReadError>, HookToolError> {
-        let app = remote_app(self.tools, relation, &self.hint)?;
-        if app.is_empty() {
-            return Ok(Err(ReadError::Missing));
-        }
-        let bag = self.tools.relation_get_app(relation, &app)?;
-        Ok(TracingRequirerAppData::from_databag(&bag))
+        Ok(match remote_bag(self.tools, relation, &self.hint)? {
+            Some(bag) => TracingRequirerAppData::from_databag(&bag),
+            None => Err(ReadError::Missing),
+        })
     }
 
     /// Whether the requirer on `relation` has sent a valid request.
@@ -683,12 +686,8 @@ impl<'a, R: Runner> TracingEndpointRequirer<'a, R> {
         let Some(r) = self.relations()?.into_iter().next() else {
             return Ok(None);
         };
-        let app = remote_app(self.tools, &r, &self.hint)?;
-        if app.is_empty() {
-            return Ok(None);
-        }
-        let bag = self.tools.relation_get_app(&r, &app)?;
-        Ok(Some(TracingProviderAppData::from_databag(&bag)))
+        Ok(remote_bag(self.tools, &r, &self.hint)?
+            .map(|bag| TracingProviderAppData::from_databag(&bag)))
     }
 
     /// Whether the provider's answer on the (first) relation is valid.
