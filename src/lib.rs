@@ -227,27 +227,28 @@ fn apply_workload<R: Runner>(
     plan: &mut Plan,
 ) -> Result<(), CharmError> {
     if let Some(w) = &plan.workload {
-        let mut down = Vec::new();
-        let nginx = ctx.container(workload::NGINX);
         let layer = workload::nginx_layer(urls::TEMPO_HTTP_PORT);
-        match workload::reconcile_nginx(&nginx, &w.nginx_config, &layer) {
-            Ok(workload::Outcome::Unreachable) => down.push(workload::NGINX),
-            Ok(_) => {}
-            Err(source) => {
-                return Err(CharmError::Pebble {
-                    container: workload::NGINX,
-                    source: Box::new(source),
-                })
-            }
-        }
-        match workload::reconcile_exporter(&ctx.container(workload::EXPORTER)) {
-            Ok(workload::Outcome::Unreachable) => down.push(workload::EXPORTER),
-            Ok(_) => {}
-            Err(source) => {
-                return Err(CharmError::Pebble {
-                    container: workload::EXPORTER,
-                    source: Box::new(source),
-                })
+        let outcomes = [
+            (
+                workload::NGINX,
+                workload::reconcile_nginx(&ctx.container(workload::NGINX), &w.nginx_config, &layer),
+            ),
+            (
+                workload::EXPORTER,
+                workload::reconcile_exporter(&ctx.container(workload::EXPORTER)),
+            ),
+        ];
+        let mut down = Vec::new();
+        for (container, outcome) in outcomes {
+            match outcome {
+                Ok(workload::Outcome::Unreachable) => down.push(container),
+                Ok(_) => {}
+                Err(source) => {
+                    return Err(CharmError::Pebble {
+                        container,
+                        source: Box::new(source),
+                    })
+                }
             }
         }
         if !down.is_empty() && plan.unit_status.name != juju_charm::StatusName::Blocked {
