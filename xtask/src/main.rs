@@ -4,7 +4,10 @@
 //!   `target/charm/<name>/`, exactly as they go into the `.charm` zip.
 //! - `pack [--debug] [--out DIR]`: stage, then write `<name>_ubuntu@24.04-amd64.charm` for
 //!   both charms into the project root (or DIR), as charmcraft names them.
-//! - `demo`: stage, then run the charm under charm-sim on `examples/leader-with-relations.yaml`.
+//! - `demo [--json]`: stage, then walk a whole deployment through charm-sim hook by hook
+//!   (`examples/deploy-scenario.yaml`) and show what the charm published.
+
+mod demo;
 
 use std::fs;
 use std::io::Write;
@@ -84,23 +87,9 @@ fn main() -> Result<()> {
         Some("demo") => {
             let dirs = stage(debug)?;
             let sim = build_sim()?;
-            let status = Command::new(sim)
-                .args(["run", "--charm-dir"])
-                .arg(&dirs[0])
-                .args([
-                    "--state",
-                    "examples/leader-with-relations.yaml",
-                    "--event",
-                    "leader-elected",
-                ])
-                .current_dir(root())
-                .status()
-                .context("cannot run charm-sim")?;
-            if !status.success() {
-                bail!("the demo hook failed");
-            }
+            demo::run(&root(), &dirs[0], &sim, args.iter().any(|a| a == "--json"))?;
         }
-        _ => bail!("usage: cargo xtask stage|pack|demo [--debug] [--out DIR]"),
+        _ => bail!("usage: cargo xtask stage|pack|demo [--debug] [--out DIR] [--json]"),
     }
     Ok(())
 }

@@ -23,7 +23,9 @@ USAGE:
   charm-sim scenario --charm-dir DIR --file SCENARIO.yaml [--out NEW_STATE.yaml] [--format human|json]
 
 EVENT is a hook name (install, leader-elected, tempo-api-relation-joined, ...) or
-actions/<name>. The state file is YAML; see examples/ for the fields. --wrap runs the
+actions/<name>. The state file is YAML; see examples/ for the fields. A scenario's steps are
+hooks, or changes of the world between them ({relate: RELATION}, {remote_writes: {relation,
+app, units}}, {container_up: NAME}); see examples/deploy-scenario.yaml. --wrap runs the
 charm's handler under a command (e.g. \"valgrind --tool=callgrind\") for measurements. Exit status: 0 when
 every hook succeeded, 1 when a hook failed, 2 on a usage or state error.";
 
@@ -139,8 +141,7 @@ fn real_main(argv: impl Iterator<Item = String>) -> Result<bool> {
                 .with_context(|| format!("--file is required\n\n{USAGE}"))?;
             let (scenario, state) = Scenario::load(&path)
                 .with_context(|| format!("scenario file `{}`", path.display()))?;
-            let steps: Vec<EventSpec> = scenario.events.iter().map(|s| s.spec()).collect();
-            run_scenario(state, &steps, &charm_dir, &opts)?
+            run_scenario(state, &scenario.events, &charm_dir, &opts)?
         }
         "" | "-h" | "--help" | "help" => {
             println!("{USAGE}");

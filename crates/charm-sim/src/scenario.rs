@@ -1,13 +1,17 @@
-//! Scenario files: a state and a list of events run in order, each seeing the state the
-//! previous one left.
+//! Scenario files: a state and a list of steps run in order, each seeing the state the
+//! previous one left. A step is a hook, or something the rest of the world does between
+//! hooks (a relation appears, a remote charm writes its databags, a container's Pebble comes
+//! up), so a deployment can be walked through as Juju would run it.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::hook::{EventSpec, Report, SimError};
 use super::process::{run_process, ProcessOptions};
-use crate::state::State;
+use crate::state::{Relation, State};
+use juju_charm::Databag;
 
 /// A scenario file: `state:` (inline) or `state_file:` (relative to the scenario), and `events:`.
 #[derive(Debug, Clone, Deserialize)]
@@ -23,7 +27,8 @@ pub struct Scenario {
     pub events: Vec<StepSpec>,
 }
 
-/// One step: `install` or `{event: ..., relation: ..., remote_unit: ...}`.
+/// One step: `install`, `{event: ..., relation: ..., remote_unit: ...}`, or a change of the
+/// world outside the unit (`{relate: ...}`, `{remote_writes: ...}`, `{container_up: ...}`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum StepSpec {
@@ -31,14 +36,138 @@ pub enum StepSpec {
     Name(String),
     /// The full form.
     Full(EventSpec),
+    /// No hook: the world changes.
+    Change(Change),
 }
 
 impl StepSpec {
-    /// As an [`EventSpec`].
-    pub fn spec(&self) -> EventSpec {
+    /// The hook this step runs, if it is one.
+    pub fn spec(&self) -> Option<EventSpec> {
         match self {
-            Self::Name(n) => EventSpec::new(n),
-            Self::Full(s) => s.clone(),
+            Self::Name(n) => Some(EventSpec::new(n)),
+            Self::Full(s) => Some(s.clone()),
+            Self::Change(_) => None,
+        }
+    }
+}
+
+/// What happens outside the unit between two hooks. Exactly one field is set.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    /// A relation appears (`juju integrate`): its `-relation-created` hook comes next, and its
+    /// remote units enter `remote_units` as their `-relation-joined` hooks run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relate: Option<Relation>,
+    /// The remote charm writes its side of a relation (merged; an empty value deletes a key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_writes: Option<RemoteWrites>,
+    /// A workload container's Pebble starts answering (`<name>-pebble-ready` comes next).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_up: Option<String>,
+}
+
+/// Writes by the remote side of one relation.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteWrites {
+    /// The relation's id.
+    pub relation: u32,
+    /// Into the remote application's databag.
+    #[serde(default)]
+    pub app: Databag,
+    /// Into remote units' databags, by unit name.
+    #[serde(default)]
+    pub units: BTreeMap<String, Databag>,
+}
+
+fn merge(bag: &mut Databag, writes: &Databag) {
+    for (k, v) in writes {
+        if v.is_empty() {
+            bag.remove(k);
+        } else {
+            bag.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+impl Change {
+    /// Applies the change to `state`; refuses one that makes no sense for it, leaving
+    /// `state` as it was.
+    pub fn apply(&self, state: &mut State) -> Result<(), SimError> {
+        let mut next = state.clone();
+        self.apply_to(&mut next)?;
+        next.check()?;
+        *state = next;
+        Ok(())
+    }
+
+    fn apply_to(&self, state: &mut State) -> Result<(), SimError> {
+        let bad = |reason: String| SimError::Event {
+            event: "scenario change".into(),
+            reason,
+        };
+        match (&self.relate, &self.remote_writes, &self.container_up) {
+            (Some(r), None, None) => {
+                if state.relation(r.id).is_some() {
+                    return Err(bad(format!("relation {} exists already", r.id)));
+                }
+                state.relations.push(r.clone());
+            }
+            (None, Some(w), None) => {
+                let rel = state
+                    .relations
+                    .iter_mut()
+                    .find(|r| r.id == w.relation)
+                    .ok_or_else(|| bad(format!("no relation {} to write to", w.relation)))?;
+                merge(&mut rel.remote_app_data, &w.app);
+                for (unit, writes) in &w.units {
+                    merge(
+                        rel.remote_units_data.entry(unit.clone()).or_default(),
+                        writes,
+                    );
+                }
+            }
+            (None, None, Some(name)) => {
+                let c = state
+                    .containers
+                    .iter_mut()
+                    .find(|c| c.name == *name)
+                    .ok_or_else(|| bad(format!("the state has no container `{name}`")))?;
+                c.can_connect = true;
+            }
+            _ => {
+                return Err(bad(
+                    "a change sets exactly one of relate, remote_writes, container_up".into(),
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// One line saying what happened, for reports.
+    pub fn describe(&self) -> String {
+        if let Some(r) = &self.relate {
+            format!(
+                "juju integrate: {} with {} (relation {})",
+                r.endpoint, r.remote_app, r.id
+            )
+        } else if let Some(w) = &self.remote_writes {
+            let mut keys: Vec<&str> = w.app.keys().map(String::as_str).collect();
+            for bag in w.units.values() {
+                keys.extend(bag.keys().map(String::as_str));
+            }
+            keys.sort_unstable();
+            keys.dedup();
+            format!(
+                "relation {} remote side writes {}",
+                w.relation,
+                keys.join(", ")
+            )
+        } else if let Some(c) = &self.container_up {
+            format!("container {c}: Pebble is up")
+        } else {
+            "nothing".into()
         }
     }
 }
@@ -66,18 +195,25 @@ impl Scenario {
     }
 }
 
-/// Runs each event in order through the process transport, carrying state. Stops after
-/// the first failed hook (as Juju would retry it before anything else).
+/// Runs each step in order through the process transport, carrying state: hooks give a
+/// report each, changes are applied between them. Stops after the first failed hook (as
+/// Juju would retry it before anything else).
 pub fn run_scenario(
     state: State,
-    steps: &[EventSpec],
+    steps: &[StepSpec],
     charm_dir: &Path,
     opts: &ProcessOptions,
 ) -> Result<Vec<Report>, SimError> {
     let mut state = state;
     let mut reports = Vec::new();
-    for (i, spec) in steps.iter().enumerate() {
-        let report = run_process(&state, spec, charm_dir, opts, i as u64 + 1)?;
+    for step in steps {
+        let Some(spec) = step.spec() else {
+            if let StepSpec::Change(c) = step {
+                c.apply(&mut state)?;
+            }
+            continue;
+        };
+        let report = run_process(&state, &spec, charm_dir, opts, reports.len() as u64 + 1)?;
         state = report.state.clone();
         let failed = !report.ok();
         reports.push(report);
@@ -86,4 +222,79 @@ pub fn run_scenario(
         }
     }
     Ok(reports)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> State {
+        State::from_yaml(
+            "unit: tempo/0\ncontainers: [{name: nginx, can_connect: false}]\nrelations:\n  - {id: 5, endpoint: s3, remote_app: s3-integrator, remote_app_data: {bucket: b, region: r}}\n",
+        )
+        .expect("state")
+    }
+
+    fn change(yaml: &str) -> Change {
+        serde_yaml::from_str(yaml).expect("change")
+    }
+
+    #[test]
+    fn remote_writes_merge_and_an_empty_value_deletes() {
+        let mut s = state();
+        change("remote_writes: {relation: 5, app: {bucket: '', endpoint: e}, units: {s3-integrator/0: {k: v}}}")
+            .apply(&mut s)
+            .expect("applies");
+        let r = s.relation(5).expect("relation");
+        assert_eq!(
+            r.remote_app_data.iter().collect::<Vec<_>>(),
+            [
+                (&"endpoint".to_owned(), &"e".to_owned()),
+                (&"region".to_owned(), &"r".to_owned())
+            ]
+        );
+        assert_eq!(r.remote_units_data["s3-integrator/0"]["k"], "v");
+    }
+
+    #[test]
+    fn changes_that_make_no_sense_are_refused() {
+        let mut s = state();
+        for (yaml, why) in [
+            (
+                "relate: {id: 5, endpoint: s3, remote_app: other}",
+                "exists already",
+            ),
+            ("remote_writes: {relation: 9}", "no relation 9"),
+            ("container_up: pebble", "no container"),
+            (
+                "remote_writes: {relation: 5, units: {other/0: {k: v}}}",
+                "not a unit",
+            ),
+            ("{}", "exactly one"),
+        ] {
+            let e = change(yaml).apply(&mut s).expect_err(yaml).to_string();
+            assert!(e.contains(why), "{yaml}: {e}");
+        }
+    }
+
+    #[test]
+    fn relate_and_container_up_change_the_state() {
+        let mut s = state();
+        change("relate: {id: 7, endpoint: ingress, remote_app: traefik}")
+            .apply(&mut s)
+            .expect("relate");
+        change("container_up: nginx").apply(&mut s).expect("up");
+        assert!(s.relation(7).is_some());
+        assert!(s.containers[0].can_connect);
+        let steps: Vec<StepSpec> =
+            serde_yaml::from_str("[install, {event: start}, {container_up: nginx}]")
+                .expect("steps");
+        assert_eq!(
+            steps
+                .iter()
+                .map(|s| s.spec().map(|e| e.event))
+                .collect::<Vec<_>>(),
+            [Some("install".to_owned()), Some("start".to_owned()), None]
+        );
+    }
 }
