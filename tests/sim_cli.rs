@@ -308,3 +308,79 @@ fn runs_a_charm_written_with_python_ops() {
         "{tools:?}"
     );
 }
+
+/// `juju run tempo/0 list-receivers`, through charm-sim's `--action`: each enabled receiver
+/// and its URL (Traefik's, as it is ready in this state), Juju's `return-code`, no writes.
+#[test]
+fn list_receivers_runs_as_juju_run_does() {
+    let dir = coordinator_dir();
+    let charm = dir.path().to_str().unwrap();
+    let run = |state: &str, extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--charm-dir",
+            charm,
+            "--state",
+            state,
+            "--action",
+            "list-receivers",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let (code, stdout, stderr) = sim(&args);
+        assert_eq!(code, 0, "{stderr}");
+        serde_json::from_str::<Value>(&stdout).unwrap()
+    };
+    let r = run("examples/leader-with-relations.yaml", &[]);
+    assert_eq!(r["event"], "list-receivers");
+    assert_eq!(
+        r["action"],
+        serde_json::json!({
+            "name": "list-receivers",
+            "params": {},
+            "status": "completed",
+            "results": {"otlp-http": "https://tempo.example.com:4318", "return-code": 0}
+        })
+    );
+    let tools: Vec<&str> = r["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["tool"].as_str().unwrap())
+        .collect();
+    assert!(
+        !tools
+            .iter()
+            .any(|t| ["relation-set", "status-set", "open-port"].contains(t)),
+        "an action that lists must not write: {tools:?}"
+    );
+    // Before the cluster works there is nothing to list, and the action says why.
+    let r = run("examples/minimal.yaml", &[]);
+    assert_eq!(
+        r["action"]["results"],
+        serde_json::json!({"return-code": 0})
+    );
+    assert!(r["action"]["logs"][0]
+        .as_str()
+        .unwrap()
+        .contains("cluster is not ready"));
+    // Parameters are YAML and reach action-get (list-receivers declares none and allows any).
+    let r = run("examples/minimal.yaml", &["--param", "verbose=true"]);
+    assert_eq!(r["action"]["params"], serde_json::json!({"verbose": true}));
+
+    let (code, _, stderr) = sim(&[
+        "run",
+        "--charm-dir",
+        charm,
+        "--state",
+        "examples/minimal.yaml",
+        "--action",
+        "backup",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("the charm has no action `backup` (it declares: list-receivers)"),
+        "{stderr}"
+    );
+}

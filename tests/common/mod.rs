@@ -68,7 +68,12 @@ pub fn coordinator_dir() -> tempfile::TempDir {
     charm_dir(
         ".",
         CHARM_BIN,
-        &["metadata.yaml", "config.yaml", "dispatch"],
+        &[
+            "metadata.yaml",
+            "config.yaml",
+            "charmcraft.yaml",
+            "dispatch",
+        ],
     )
 }
 

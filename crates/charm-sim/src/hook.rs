@@ -439,6 +439,9 @@ pub struct Report {
     /// The workload containers after the hook, and what the charm asked their Pebble.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub containers: Vec<ContainerReport>,
+    /// For an action: its outcome as `juju run` shows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<ActionReport>,
     /// The state after the hook, for the next one.
     #[serde(skip)]
     pub state: State,
@@ -464,6 +467,7 @@ impl Prepared {
             logs: Vec::new(),
             stderr: String::new(),
             containers: containers(&state, &[]),
+            action: None,
             state,
         }
     }
@@ -495,6 +499,17 @@ impl Prepared {
         let commit = model.finish(exit_code);
         let calls = model.calls().to_vec();
         let logs = model.logs().to_vec();
+        let action = self.ctx.action.then(|| {
+            let (results, failed) = model.action_outcome();
+            ActionReport::new(
+                &self.ctx.hook,
+                model.action_params(),
+                results,
+                failed,
+                exit_code,
+                &logs,
+            )
+        });
         let mut state = model.into_state();
         // Containers are real: what the charm did there stays, whatever the exit code.
         let outcomes = pebble.map(PebbleServer::stop).unwrap_or_default();
@@ -524,7 +539,84 @@ impl Prepared {
             logs,
             stderr,
             containers: containers(&state, &outcomes),
+            action,
             state,
+        }
+    }
+}
+
+/// An action's outcome, as Juju records it (contract §1.4, §3.15).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActionReport {
+    /// The action's name.
+    pub name: String,
+    /// The parameters it ran with.
+    pub params: BTreeMap<String, serde_json::Value>,
+    /// `completed`, or `failed` (after `action-fail` or a non-zero exit).
+    pub status: String,
+    /// Why it failed: the `action-fail` message, or `exit status N`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The results: `action-set` keys nested at their dots, values strings, and Juju's
+    /// own `return-code`.
+    pub results: serde_json::Value,
+    /// The `action-log` messages, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub logs: Vec<String>,
+}
+
+impl ActionReport {
+    fn new(
+        name: &str,
+        params: &BTreeMap<String, serde_json::Value>,
+        set: &BTreeMap<String, String>,
+        failed: Option<&str>,
+        exit_code: i32,
+        logs: &[LogLine],
+    ) -> Self {
+        let mut results = serde_json::Map::new();
+        for (key, value) in set {
+            let mut at = &mut results;
+            let mut parts = key.split('.').peekable();
+            while let Some(part) = parts.next() {
+                if parts.peek().is_none() {
+                    at.insert(part.to_owned(), value.as_str().into());
+                    break;
+                }
+                let next = at
+                    .entry(part.to_owned())
+                    .or_insert_with(|| serde_json::Value::Object(Default::default()));
+                if !next.is_object() {
+                    *next = serde_json::Value::Object(Default::default());
+                }
+                let serde_json::Value::Object(m) = next else {
+                    break;
+                };
+                at = m;
+            }
+        }
+        results.insert("return-code".into(), exit_code.into());
+        let message = match (failed, exit_code) {
+            (_, code) if code != 0 => Some(format!("exit status {code}")),
+            (Some(m), _) => Some(m.to_owned()),
+            (None, _) => None,
+        };
+        Self {
+            name: name.to_owned(),
+            params: params.clone(),
+            status: if message.is_some() {
+                "failed"
+            } else {
+                "completed"
+            }
+            .to_owned(),
+            message,
+            results: results.into(),
+            logs: logs
+                .iter()
+                .filter(|l| l.level == "ACTION")
+                .map(|l| l.message.clone())
+                .collect(),
         }
     }
 }
@@ -744,6 +836,22 @@ impl Report {
                 ));
             }
         }
+        if let Some(a) = &self.action {
+            out.push_str(&format!(
+                "{} {}  {}{}\n",
+                paint("1", "action"),
+                a.name,
+                a.status,
+                a.message
+                    .as_ref()
+                    .map(|m| format!(" ({m})"))
+                    .unwrap_or_default()
+            ));
+            let results = serde_yaml::to_string(&a.results).unwrap_or_default();
+            for line in redact(&results).lines() {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
         if !self.logs.is_empty() {
             out.push_str(&paint("1", "logs\n"));
             for l in &self.logs {
@@ -765,8 +873,46 @@ impl Report {
 }
 
 #[cfg(test)]
-mod redact_tests {
+mod tests {
     use super::redact;
+    use super::{ActionReport, LogLine};
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn action_results_nest_at_dots_and_failures_say_why() {
+        let set: BTreeMap<String, String> = [("a.b", "1"), ("a.c", "2"), ("d", "x")]
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let logs = [
+            LogLine {
+                level: "ACTION".into(),
+                message: "working".into(),
+            },
+            LogLine {
+                level: "INFO".into(),
+                message: "not an action log".into(),
+            },
+        ];
+        let ok = ActionReport::new("go", &BTreeMap::new(), &set, None, 0, &logs);
+        assert_eq!(
+            (ok.status.as_str(), ok.message.as_deref()),
+            ("completed", None)
+        );
+        assert_eq!(
+            ok.results,
+            serde_json::json!({"a": {"b": "1", "c": "2"}, "d": "x", "return-code": 0})
+        );
+        assert_eq!(ok.logs, ["working"]);
+        let failed = ActionReport::new("go", &BTreeMap::new(), &set, Some("no disk"), 0, &[]);
+        assert_eq!(
+            (failed.status.as_str(), failed.message.as_deref()),
+            ("failed", Some("no disk"))
+        );
+        let crashed = ActionReport::new("go", &BTreeMap::new(), &set, None, 3, &[]);
+        assert_eq!(crashed.message.as_deref(), Some("exit status 3"));
+        assert_eq!(crashed.results["return-code"], 3);
+    }
 
     #[test]
     fn credentials_are_hidden_in_every_spelling() {

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod action_spec;
 pub mod hook;
 pub mod inprocess;
 pub mod model;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
+use charm_sim::action_spec;
 use charm_sim::model::TOOLS;
 use charm_sim::process::{run_process, tool_client, ProcessOptions};
 use charm_sim::scenario::{run_scenario, Scenario};
@@ -20,14 +21,18 @@ USAGE:
                 [--relation ENDPOINT:ID] [--remote-unit APP/N] [--departing-unit APP/N]
                 [--check NAME] [--notice-key KEY]
                 [--out NEW_STATE.yaml] [--format human|json] [--wrap \"COMMAND ARGS\"]
+  charm-sim run --charm-dir DIR --state STATE.yaml --action NAME [--param KEY=VALUE]...
+                [--out NEW_STATE.yaml] [--format human|json] [--wrap \"COMMAND ARGS\"]
   charm-sim scenario --charm-dir DIR --file SCENARIO.yaml [--out NEW_STATE.yaml] [--format human|json]
 
 EVENT is a hook name (install, leader-elected, tempo-api-relation-joined, ...) or
-actions/<name>. The state file is YAML; see examples/ for the fields. A scenario's steps are
+actions/<name>. --action runs an action as `juju run` does: it must be declared
+(actions.yaml, or charmcraft.yaml's actions:), each --param value is YAML and dots nest, the
+schema's defaults are filled in; the report gives its status and results. The state file is YAML; see examples/ for the fields. A scenario's steps are
 hooks, or changes of the world between them ({relate: RELATION}, {remote_writes: {relation,
 app, units}}, {container_up: NAME}); see examples/deploy-scenario.yaml. --wrap runs the
 charm's handler under a command (e.g. \"valgrind --tool=callgrind\") for measurements. Exit status: 0 when
-every hook succeeded, 1 when a hook failed, 2 on a usage or state error.";
+every hook (and action) succeeded, 1 when one failed, 2 on a usage or state error.";
 
 struct Args {
     cmd: String,
@@ -38,6 +43,8 @@ struct Args {
     json: bool,
     spec: EventSpec,
     wrap: Vec<String>,
+    action: Option<String>,
+    params: Vec<String>,
 }
 
 fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args> {
@@ -51,6 +58,8 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args> {
         json: false,
         spec: EventSpec::default(),
         wrap: Vec::new(),
+        action: None,
+        params: Vec::new(),
     };
     while let Some(flag) = argv.next() {
         let (name, inline) = match flag.split_once('=') {
@@ -69,6 +78,8 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args> {
             "--file" => a.file = Some(value()?.into()),
             "--out" => a.out = Some(value()?.into()),
             "--event" => a.spec.event = value()?,
+            "--action" => a.action = Some(value()?),
+            "--param" => a.params.push(value()?),
             "--relation" => a.spec.relation = Some(value()?),
             "--remote-unit" => a.spec.remote_unit = Some(value()?),
             "--departing-unit" => a.spec.departing_unit = Some(value()?),
@@ -127,12 +138,24 @@ fn real_main(argv: impl Iterator<Item = String>) -> Result<bool> {
                 .with_context(|| format!("--state is required\n\n{USAGE}"))?;
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("cannot read state file `{}`", path.display()))?;
-            let state = State::from_yaml(&text)
+            let mut state = State::from_yaml(&text)
                 .with_context(|| format!("state file `{}`", path.display()))?;
-            if args.spec.event.is_empty() {
-                bail!("--event is required\n\n{USAGE}");
+            let mut spec = args.spec.clone();
+            match (&args.action, spec.event.is_empty()) {
+                (Some(name), true) => {
+                    // As `juju run`: declared action, YAML values, schema defaults.
+                    let given = action_spec::parse_params(name, &args.params)?;
+                    state.action_params = action_spec::resolve(&charm_dir, name, given)?;
+                    spec.event = format!("actions/{name}");
+                }
+                (Some(_), false) => bail!("give --event or --action, not both\n\n{USAGE}"),
+                (None, true) => bail!("--event or --action is required\n\n{USAGE}"),
+                (None, false) if !args.params.is_empty() => {
+                    bail!("--param goes with --action\n\n{USAGE}")
+                }
+                (None, false) => {}
             }
-            vec![run_process(&state, &args.spec, &charm_dir, &opts, 1)?]
+            vec![run_process(&state, &spec, &charm_dir, &opts, 1)?]
         }
         "scenario" => {
             let path = args
@@ -166,5 +189,8 @@ fn real_main(argv: impl Iterator<Item = String>) -> Result<bool> {
             print!("{}", r.human(colour));
         }
     }
-    Ok(reports.iter().all(Report::ok))
+    // As `juju run`, a failed action fails the command (Juju itself does not retry it).
+    Ok(reports
+        .iter()
+        .all(|r| r.ok() && r.action.as_ref().is_none_or(|a| a.status == "completed")))
 }

@@ -193,6 +193,10 @@ impl Model {
     pub fn logs(&self) -> &[LogLine] {
         &self.logs
     }
+    /// The running action's parameters.
+    pub fn action_params(&self) -> &BTreeMap<String, Value> {
+        &self.state.action_params
+    }
     /// Action results (`action-set`) and failure (`action-fail`).
     pub fn action_outcome(&self) -> (&BTreeMap<String, String>, Option<&str>) {
         (&self.action_results, self.action_failed.as_deref())
