@@ -424,6 +424,11 @@ fn replace_app_bag<R: Runner>(
         Err(e) if vanished(&e) => return Ok(false),
         Err(e) => return Err(WriteError::Tool(e)),
     };
+    if existing == *bag {
+        // Already there: the databag ends the same without a write (and a relation-changed
+        // on the other side for nothing).
+        return Ok(true);
+    }
     let mut write = bag.clone();
     for k in existing.keys() {
         write.entry(k.clone()).or_default();
