@@ -78,6 +78,21 @@ impl Juju {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// As `cli`, but what is already there is fine (a shared `TEMPO_IT_MODEL` keeps the
+    /// applications and relations of earlier tests).
+    fn ensure(&self, args: &[&str]) {
+        let out = Command::new("juju")
+            .args(args)
+            .args(["--model", &self.model])
+            .output()
+            .unwrap_or_else(|e| panic!("juju {args:?}: {e}"));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() || stderr.contains("already exists"),
+            "juju {args:?} failed: {stderr}"
+        );
+    }
+
     fn json(&self, args: &[&str]) -> Value {
         let mut a = args.to_vec();
         a.extend(["--format", "json"]);
@@ -199,11 +214,11 @@ fn deploy_cluster(j: &Juju) {
     for r in &resources {
         deploy.extend(["--resource", r.as_str()]);
     }
-    j.cli(&deploy);
+    j.ensure(&deploy);
     let worker_channel =
         std::env::var("TEMPO_IT_WORKER_CHANNEL").unwrap_or_else(|_| "2/edge".into());
     let s3_channel = std::env::var("TEMPO_IT_S3_CHANNEL").unwrap_or_else(|_| "edge".into());
-    j.cli(&[
+    j.ensure(&[
         "deploy",
         "tempo-worker-k8s",
         "tempo-worker",
@@ -211,16 +226,16 @@ fn deploy_cluster(j: &Juju) {
         &worker_channel,
         "--trust",
     ]);
-    j.cli(&["deploy", "seaweedfs-k8s", "s3", "--channel", &s3_channel]);
-    j.cli(&[
+    j.ensure(&["deploy", "seaweedfs-k8s", "s3", "--channel", &s3_channel]);
+    j.ensure(&[
         "deploy",
         charm("tempo-api-tester").to_str().unwrap(),
         "tester",
     ]);
-    j.cli(&["integrate", "tempo:tempo-cluster", "tempo-worker"]);
-    j.cli(&["integrate", "tempo:s3", "s3"]);
-    j.cli(&["integrate", "tempo:tempo-api", "tester:tempo-api"]);
-    j.cli(&["integrate", "tempo:tracing", "tester:tracing"]);
+    j.ensure(&["integrate", "tempo:tempo-cluster", "tempo-worker"]);
+    j.ensure(&["integrate", "tempo:s3", "s3"]);
+    j.ensure(&["integrate", "tempo:tempo-api", "tester:tempo-api"]);
+    j.ensure(&["integrate", "tempo:tracing", "tester:tracing"]);
     j.wait("tempo, worker, s3 and tester active/idle", |s| {
         ["tempo", "tempo-worker", "s3", "tester"]
             .iter()
