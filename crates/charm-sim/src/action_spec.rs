@@ -51,29 +51,14 @@ pub enum ActionSpecError {
 
 /// The declared actions of the charm in `dir`, as a YAML mapping of name to spec.
 fn declared(dir: &Path) -> Result<serde_yaml::Mapping, ActionSpecError> {
-    for (file, key) in [("actions.yaml", None), ("charmcraft.yaml", Some("actions"))] {
-        let path = dir.join(file);
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        let bad = |reason: String| ActionSpecError::BadDeclaration {
-            file: path.display().to_string(),
-            reason,
-        };
-        let doc: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| bad(e.to_string()))?;
-        let actions = match key {
-            None => Some(doc),
-            Some(k) => doc.get(k).cloned(),
-        };
-        match actions {
-            Some(serde_yaml::Value::Mapping(m)) => return Ok(m),
-            Some(serde_yaml::Value::Null) | None => continue,
-            Some(_) => return Err(bad("the actions are not a mapping".into())),
-        }
-    }
-    Err(ActionSpecError::NoActions {
-        dir: dir.display().to_string(),
-    })
+    crate::charm_files::section(dir, "actions.yaml", &[], &["actions"])
+        .map_err(|e| ActionSpecError::BadDeclaration {
+            file: e.file,
+            reason: e.reason,
+        })?
+        .ok_or_else(|| ActionSpecError::NoActions {
+            dir: dir.display().to_string(),
+        })
 }
 
 /// `key=value` arguments as `juju run` takes them: the value parsed as YAML, dots nesting.

@@ -151,9 +151,12 @@ pub fn prepare(
             "an event is a hook name such as `install` or `actions/<name>`".into(),
         ));
     }
+    let config_defaults = crate::charm_files::config_defaults(charm_dir)
+        .map_err(|e| bad(format!("Juju would not deploy this charm: {e}")))?;
     let mut ctx = HookCtx {
         hook: hook.clone(),
         action,
+        config_defaults,
         ..Default::default()
     };
     let mut env: BTreeMap<String, String> = BTreeMap::new();

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod action_spec;
+pub mod charm_files;
 pub mod hook;
 pub mod inprocess;
 pub mod model;

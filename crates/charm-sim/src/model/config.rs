@@ -13,13 +13,20 @@ impl Model {
         if pos.len() > 1 {
             return Self::extra(&pos[1..]);
         }
+        let mut config = self.ctx.config_defaults.clone();
+        config.extend(
+            self.state
+                .config
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
         match pos.first() {
             Some(k) if flags.get("all").is_some_and(|v| v == "true") => Response::err(
                 2,
                 format!("cannot use argument --all together with key {k:?}"),
             ),
-            Some(k) => Self::render(&flags, self.state.config.get(k).unwrap_or(&Value::Null)),
-            None => Self::render(&flags, &json!(self.state.config)),
+            Some(k) => Self::render(&flags, config.get(k).unwrap_or(&Value::Null)),
+            None => Self::render(&flags, &json!(config)),
         }
     }
 

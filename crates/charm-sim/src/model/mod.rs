@@ -68,6 +68,9 @@ pub struct HookCtx {
     pub remote_app: Option<String>,
     /// Whether this is an action.
     pub action: bool,
+    /// The defaults of the charm's config options (config.yaml), which `config-get`
+    /// reports for options the state does not set.
+    pub config_defaults: BTreeMap<String, Value>,
 }
 
 /// What a tool printed.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::state::{ContainerState, ExecCall, FileState, NamedLayer};
-use juju_charm::pebble::{multipart, Change, Layer, Task};
+use juju_charm::pebble::{multipart, Change, Layer, Task, TaskProgress};
 
 /// A request as the server read it.
 #[derive(Debug, Clone, Default)]
@@ -86,6 +86,10 @@ impl HttpResponse {
         reason(self.status)
     }
 }
+
+/// The time the simulated Pebble reports for everything: files' modification times and
+/// changes' and tasks' spawn and ready times (it keeps no clock, so runs repeat exactly).
+pub const FIXED_MTIME: &str = "2026-01-01T00:00:00Z";
 
 /// A pending exec: the canned result, waiting for its websockets.
 #[derive(Debug, Clone)]
@@ -255,6 +259,8 @@ impl PebbleModel {
             tasks,
             ready: true,
             err,
+            spawn_time: FIXED_MTIME.into(),
+            ready_time: Some(FIXED_MTIME.into()),
         };
         self.changes
             .insert(id.clone(), (change, self.state.faults.slow_changes));
@@ -272,6 +278,13 @@ impl PebbleModel {
                 .map(|e| vec![format!("ERROR {e}")])
                 .unwrap_or_default(),
             data: BTreeMap::new(),
+            progress: TaskProgress {
+                label: String::new(),
+                done: 1,
+                total: 1,
+            },
+            spawn_time: FIXED_MTIME.into(),
+            ready_time: Some(FIXED_MTIME.into()),
         }
     }
 
@@ -670,16 +683,27 @@ impl PebbleModel {
             Some("list") => {
                 let itself = req.query.get("itself").is_some_and(|v| v == "true");
                 let pattern = req.query.get("pattern");
+                // Pebble's fields (reference §2.2). The simulated filesystem keeps no times,
+                // so every entry shows the same fixed modification time; ids are given for
+                // root only (others are unknown to it).
                 let entry = |p: &str| -> Value {
                     let name = p.rsplit('/').next().unwrap_or("");
-                    match self.state.files.get(p) {
+                    let mut e = match self.state.files.get(p) {
                         Some(f) => {
-                            json!({"path": p, "name": name, "type": "file", "size": f.content().len(), "permissions": f.permissions()})
+                            let (user, group) = f.owner();
+                            json!({"path": p, "name": name, "type": "file", "size": f.content().len(), "permissions": f.permissions(), "user": user, "group": group})
                         }
                         None => {
-                            json!({"path": p, "name": name, "type": "directory", "permissions": "755"})
+                            json!({"path": p, "name": name, "type": "directory", "permissions": "755", "user": "root", "group": "root"})
+                        }
+                    };
+                    e["last-modified"] = json!(FIXED_MTIME);
+                    for (name, id) in [("user", "user-id"), ("group", "group-id")] {
+                        if e[name] == "root" {
+                            e[id] = json!(0);
                         }
                     }
+                    e
                 };
                 if self.state.files.contains_key(&path) || itself {
                     if !self.state.files.contains_key(&path) && !self.dir_exists(&path) {
@@ -943,6 +967,12 @@ impl PebbleModel {
         if let Some((c, _)) = self.changes.get_mut(&id) {
             c.ready = false;
             c.status = "Doing".into();
+            c.ready_time = None;
+            for t in &mut c.tasks {
+                t.status = "Doing".into();
+                t.ready_time = None;
+                t.progress.done = 0;
+            }
         }
         self.execs.insert(
             task_id.clone(),
@@ -971,6 +1001,12 @@ impl PebbleModel {
         if let Some((c, _)) = self.changes.get_mut(&p.change) {
             c.ready = true;
             c.status = "Done".into();
+            c.ready_time = Some(FIXED_MTIME.into());
+            for t in &mut c.tasks {
+                t.status = "Done".into();
+                t.ready_time = Some(FIXED_MTIME.into());
+                t.progress.done = t.progress.total;
+            }
         }
     }
 }

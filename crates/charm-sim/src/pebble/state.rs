@@ -109,6 +109,16 @@ impl FileState {
             Self::Full { content, .. } => content,
         }
     }
+    /// The owner and group (`root` when not given).
+    pub fn owner(&self) -> (&str, &str) {
+        match self {
+            Self::Full { user, group, .. } => (
+                user.as_deref().unwrap_or("root"),
+                group.as_deref().unwrap_or("root"),
+            ),
+            Self::Text(_) => ("root", "root"),
+        }
+    }
     /// The permissions (`644` when not given).
     pub fn permissions(&self) -> &str {
         match self {

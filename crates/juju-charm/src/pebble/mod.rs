@@ -46,7 +46,7 @@ pub use exec::{ExecOptions, ExecOutput};
 pub use layer::{
     Check, CheckLevel, ExecCheck, HttpCheck, Layer, LogTarget, Override, Service, Startup, TcpCheck,
 };
-pub use types::{Change, CheckInfo, FileInfo, ServiceInfo, SystemInfo, Task};
+pub use types::{Change, CheckInfo, FileInfo, ServiceInfo, SystemInfo, Task, TaskProgress};
 
 use http::{Request, Response};
 

@@ -41,6 +41,12 @@ pub struct Change {
     /// Why it failed, when it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub err: Option<String>,
+    /// When it was made (RFC 3339).
+    #[serde(default)]
+    pub spawn_time: String,
+    /// When it finished (RFC 3339), once ready.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_time: Option<String>,
 }
 
 /// One task of a [`Change`].
@@ -64,6 +70,29 @@ pub struct Task {
     /// Task data (`exit-code` for an exec).
     #[serde(default)]
     pub data: BTreeMap<String, serde_json::Value>,
+    /// How far it got.
+    #[serde(default)]
+    pub progress: TaskProgress,
+    /// When it was made (RFC 3339).
+    #[serde(default)]
+    pub spawn_time: String,
+    /// When it finished (RFC 3339), once done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_time: Option<String>,
+}
+
+/// A task's progress, as Pebble reports it (`{"label":"","done":1,"total":1}`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TaskProgress {
+    /// What is being counted (often empty).
+    #[serde(default)]
+    pub label: String,
+    /// Done so far.
+    #[serde(default)]
+    pub done: u64,
+    /// Of how many.
+    #[serde(default)]
+    pub total: u64,
 }
 
 /// `GET /v1/services`: one service's state.

@@ -1,0 +1,165 @@
+//! The real worker side: a Tempo worker charm built on `coordinated_workers.worker.Worker`
+//! from PyPI (tests/worker_charm, as Canonical's tempo-worker-k8s uses it) runs under
+//! charm-sim against the tempo-cluster databag our coordinator wrote. It must accept it:
+//! write Tempo's configuration into its (simulated) container, add Tempo's Pebble layer and
+//! start the service, open the ports we asked for. Its own databags then go back to our
+//! coordinator, which must read them as a working cluster.
+//! Skips without PyPI (says so); under CI (`CI` set) it fails instead.
+
+mod common;
+#[path = "common/venv.rs"]
+mod venv;
+
+use std::path::Path;
+
+use charm_sim::EventSpec;
+use common::*;
+
+const WORKER_CW: &str = "coordinated-workers==4.1.4";
+
+/// The worker charm staged as charmcraft lays it out, run by the venv's python.
+fn worker_dir(python: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let src = Path::new(ROOT).join("tests/worker_charm");
+    let copy = std::process::Command::new("cp")
+        .arg("-r")
+        .args(["metadata.yaml", "config.yaml", "src", "lib"])
+        .arg(dir.path())
+        .current_dir(&src)
+        .status()
+        .expect("cp");
+    assert!(copy.success());
+    let dispatch = dir.path().join("dispatch");
+    std::fs::write(
+        &dispatch,
+        format!(
+            "#!/bin/sh\nJUJU_DISPATCH_PATH=\"${{JUJU_DISPATCH_PATH:-$0}}\" PYTHONPATH=lib exec {} ./src/charm.py\n",
+            python.display()
+        ),
+    )
+    .expect("write dispatch");
+    std::fs::set_permissions(
+        &dispatch,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod");
+    dir
+}
+
+#[test]
+fn the_python_worker_accepts_our_databag_and_starts_tempo() {
+    let venv = match venv::venv("coordinated-workers", &[WORKER_CW]) {
+        Ok(v) => v,
+        Err(why) if std::env::var_os("CI").is_some() => {
+            panic!("CI must run the Python worker test: {why}")
+        }
+        Err(why) => return eprintln!("SKIPPED: cannot pip-install {WORKER_CW}: {why}"),
+    };
+    // 1. Our coordinator, leader, with S3 and one `all` worker: its tempo-cluster databag.
+    let coordinator = state(&format!(
+        "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}relations:\n{CLUSTER}"
+    ));
+    let r = inproc(&coordinator, &EventSpec::new("config-changed"));
+    assert!(r.ok(), "{}", r.stderr);
+    let published = app_bag(&r, 901).clone();
+
+    // 2. The Python worker reads it.
+    let dir = worker_dir(&venv.join("bin/python3"));
+    let mut worker = state(
+        "unit: worker/0\nmodel: cos\nleader: true\ncontainers: [{name: tempo}]\n\
+         relations:\n  - {id: 7, endpoint: tempo-cluster, remote_app: tempo, remote_units: [tempo/0]}\n",
+    );
+    worker.relations[0].remote_app_data = published.clone();
+    let r = process_in(
+        dir.path(),
+        &worker,
+        &EventSpec::on("tempo-cluster-relation-changed", "tempo-cluster:7").remote_unit("tempo/0"),
+    );
+    assert!(
+        r.ok(),
+        "the worker failed:\n{}\n{}",
+        r.stderr,
+        r.human(false)
+    );
+
+    // It wrote Tempo's configuration, as we rendered it, where Tempo reads it...
+    let tempo = r
+        .state
+        .containers
+        .iter()
+        .find(|c| c.name == "tempo")
+        .expect("tempo container");
+    let written: serde_yaml::Value = serde_yaml::from_str(
+        tempo
+            .files
+            .get("/etc/worker/config.yaml")
+            .expect("config pushed")
+            .content(),
+    )
+    .expect("YAML");
+    let ours: String = serde_json::from_str(&published["worker_config"]).expect("JSON string");
+    let ours: serde_yaml::Value = serde_yaml::from_str(&ours).expect("YAML");
+    assert_eq!(written, ours, "the worker runs the config we rendered");
+    // ...added Tempo's layer and started it in the role we expect...
+    let report = r
+        .containers
+        .iter()
+        .find(|c| c.name == "tempo")
+        .expect("report");
+    assert_eq!(
+        report.plan.services["tempo"].command.as_deref(),
+        Some("/bin/tempo -config.file=/etc/worker/config.yaml -target scalable-single-binary")
+    );
+    assert_eq!(
+        report.services.get("tempo").map(String::as_str),
+        Some("active")
+    );
+    // ...opened exactly the ports we asked for, and says it is ready.
+    let mut ports: Vec<String> = serde_json::from_str::<Vec<u16>>(&published["worker_ports"])
+        .expect("ports")
+        .iter()
+        .map(|p| format!("{p}/tcp"))
+        .collect();
+    ports.sort();
+    let mut opened = r.opened_ports.clone();
+    opened.sort();
+    assert_eq!(opened, ports);
+    assert_eq!(status(&r), ("active".into(), "(all roles) ready.".into()));
+
+    // 3. What the worker published goes back to our coordinator: a working cluster, with
+    //    nginx sending queries to the address the worker gave.
+    let worker_app = app_bag(&r, 7).clone();
+    let worker_unit = unit_bag(&r, 7).clone();
+    assert_eq!(worker_app.get("role").map(String::as_str), Some(r#""all""#));
+    let address: String =
+        serde_json::from_str(&worker_unit["address"]).expect("address is a JSON string");
+    let mut back = coordinator.clone();
+    let rel = back
+        .relations
+        .iter_mut()
+        .find(|r| r.id == 901)
+        .expect("relation");
+    rel.remote_app = "worker".into();
+    rel.remote_app_data = worker_app;
+    rel.remote_units_data = [("worker/0".to_owned(), worker_unit)].into();
+    let r = inproc(
+        &back,
+        &EventSpec::on("tempo-cluster-relation-changed", "tempo-cluster:901")
+            .remote_unit("worker/0"),
+    );
+    assert!(r.ok(), "{}", r.stderr);
+    assert_eq!(status(&r).0, "active", "{:?}", status(&r));
+    let nginx_conf = r
+        .state
+        .containers
+        .iter()
+        .find(|c| c.name == "nginx")
+        .and_then(|c| c.files.get(tempo_coordinator::nginx::CONFIG_PATH))
+        .expect("nginx.conf")
+        .content()
+        .to_owned();
+    assert!(
+        nginx_conf.contains(&format!("server {address}:3200 resolve;")),
+        "{nginx_conf}"
+    );
+}
