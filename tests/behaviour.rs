@@ -532,3 +532,82 @@ fn steady_state_update_status_calls() {
         assert_eq!(r.calls.len(), 21 + n as usize + 1, "{:?}", tools(&r));
     }
 }
+
+/// A worker relation: `units` units of application `app` with `roles`, ids from `id`.
+fn workers(id: u32, app: &str, roles: &str, units: u32) -> String {
+    let names: Vec<String> = (0..units).map(|u| format!("{app}/{u}")).collect();
+    let data: Vec<String> = names
+        .iter()
+        .map(|n| {
+            format!(
+                "{n}: {{address: '\"{}.{app}-endpoints.cos.svc.cluster.local\"', juju_topology: '{{\"application\": \"{app}\", \"unit\": \"{n}\", \"charm_name\": \"tempo-worker-k8s\"}}'}}",
+                n.replace('/', "-")
+            )
+        })
+        .collect();
+    format!(
+        "  - {{id: {id}, endpoint: tempo-cluster, remote_app: {app}, remote_units: [{}], remote_app_data: {{role: '\"{roles}\"'}}, remote_units_data: {{{}}}}}\n",
+        names.join(", "),
+        data.join(", ")
+    )
+}
+
+/// The leader with S3 and six worker units, as one `all` application of six units or as six
+/// one-unit applications (one per role): every input read once, each databag written in one
+/// call. The counts are what the closing note of the cluster issue reports.
+#[test]
+fn six_worker_units_cost_one_read_each_and_one_write_per_application() {
+    let dir = coordinator_dir();
+    let s3 = "  - {id: 900, endpoint: s3, remote_app: s3-integrator, remote_units: [s3-integrator/0], remote_app_data: {access-key: AK, secret-key: SK, bucket: tempo, endpoint: 'http://minio:9000'}}\n";
+    let one_app = workers(901, "worker", "all", 6);
+    let six_apps: String = [
+        "querier",
+        "query-frontend",
+        "ingester",
+        "distributor",
+        "compactor",
+        "metrics-generator",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, role)| workers(910 + i as u32, role, role, 1))
+    .collect();
+    // 18 calls whatever the workers (config, leadership, the other endpoints, S3, ports on
+    // the first reconcile, statuses), then per worker application relation-list, its app
+    // bag and one write, and one read per unit.
+    for (shape, relations, apps) in [
+        ("one app, six units", one_app, 1),
+        ("six apps, one unit each", six_apps, 6),
+    ] {
+        let total = 18 + 3 * apps + 6;
+        let yaml = format!(
+            "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}relations:\n{s3}{relations}"
+        );
+        let r = both(
+            dir.path(),
+            &state(&yaml),
+            &EventSpec::on(
+                "tempo-cluster-relation-changed",
+                if apps == 1 {
+                    "tempo-cluster:901"
+                } else {
+                    "tempo-cluster:910"
+                },
+            ),
+        );
+        assert!(r.ok(), "{shape}: {}", r.stderr);
+        let calls = tools(&r);
+        let count = |prefix: &str| calls.iter().filter(|c| c.starts_with(prefix)).count();
+        assert_eq!(
+            count("relation-get --format=json -r tempo-cluster"),
+            6 + apps,
+            "{shape}: one read per unit and per application\n{calls:#?}"
+        );
+        assert_eq!(
+            count("relation-set -r tempo-cluster"),
+            apps,
+            "{shape}: one write per worker application"
+        );
+        assert_eq!(calls.len(), total, "{shape}:\n{calls:#?}");
+    }
+}
