@@ -10,71 +10,14 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use serde_json::Value;
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const CHARM_BIN: &str = env!("CARGO_BIN_EXE_tempo-coordinator-k8s");
 
-#[path = "../tests/common/bins.rs"]
-mod bins;
-
-fn sim_bin() -> PathBuf {
-    bins::workspace_bin("charm-sim")
-}
-
-struct Charm {
-    name: &'static str,
-    dir: tempfile::TempDir,
-    app: &'static str,
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::copy(from, to).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
-}
-
-fn ours() -> Charm {
-    let dir = tempfile::tempdir().expect("tmp");
-    for f in ["metadata.yaml", "config.yaml", "dispatch"] {
-        copy(&Path::new(ROOT).join(f), &dir.path().join(f));
-    }
-    std::fs::create_dir(dir.path().join("bin")).expect("bin");
-    copy(
-        Path::new(CHARM_BIN),
-        &dir.path().join("bin/tempo-coordinator-k8s"),
-    );
-    Charm {
-        name: "rust",
-        dir,
-        app: "tempo",
-    }
-}
+mod common;
+use common::*;
 
 fn peer() -> Result<Charm, String> {
-    let venv = Path::new(ROOT).join("target/test-venvs/bench-peer");
-    if !venv.join("bin/python3").is_file() {
-        let ok = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false)
-            && Command::new(venv.join("bin/pip"))
-                .args([
-                    "install",
-                    "-q",
-                    "--disable-pip-version-check",
-                    "ops==3.*",
-                    "pydantic==2.*",
-                ])
-                .status()
-                .map(|s| s.success())
-                .unwrap_or(false);
-        if !ok {
-            return Err("cannot create a venv with ops and pydantic from PyPI".into());
-        }
-    }
+    let venv = venv("bench-peer", &["ops==3.*", "pydantic==2.*"])?;
     let dir = tempfile::tempdir().expect("tmp");
     let src = Path::new(ROOT).join("benches/peer_charm");
     copy(
@@ -83,22 +26,8 @@ fn peer() -> Result<Charm, String> {
     );
     std::fs::create_dir(dir.path().join("src")).expect("src");
     copy(&src.join("src/charm.py"), &dir.path().join("src/charm.py"));
-    let dispatch = dir.path().join("dispatch");
-    std::fs::write(
-        &dispatch,
-        format!("#!/bin/sh\nJUJU_DISPATCH_PATH=\"${{JUJU_DISPATCH_PATH:-$0}}\" exec {} ./src/charm.py\n", venv.join("bin/python3").display()),
-    )
-    .expect("dispatch");
-    std::fs::set_permissions(
-        &dispatch,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .expect("chmod");
-    Ok(Charm {
-        name: "ops",
-        dir,
-        app: "tempo",
-    })
+    python_dispatch(dir.path(), &venv, "./src/charm.py", "");
+    Ok(Charm { name: "ops", dir })
 }
 
 fn state_file(app: &str, n: usize) -> tempfile::NamedTempFile {
@@ -111,146 +40,17 @@ fn state_file(app: &str, n: usize) -> tempfile::NamedTempFile {
     f
 }
 
-/// One run of `charm-sim run` (a fresh process, so its peak-RSS figure is this hook's).
-fn run(charm: &Charm, state: &Path, event: &str, wrap: Option<&str>) -> Value {
-    let mut cmd = Command::new(sim_bin());
-    cmd.args(["run", "--format", "json", "--event", event, "--charm-dir"])
-        .arg(charm.dir.path())
-        .arg("--state")
-        .arg(state);
-    if let Some(w) = wrap {
-        cmd.args(["--wrap", w]);
-    }
-    let out = cmd.output().expect("run charm-sim");
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}: {}",
-            charm.name,
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    assert_eq!(v["exit_code"], 0, "{} failed: {}", charm.name, v["stderr"]);
-    v
-}
-
-/// Instructions executed by the charm process (callgrind; hook-tool clients not traced).
-fn instructions(charm: &Charm, state: &Path, event: &str) -> Option<u64> {
-    if Command::new("valgrind").arg("--version").output().is_err() {
-        return None;
-    }
-    let out = tempfile::tempdir().ok()?;
-    let wrap = format!(
-        "valgrind --tool=callgrind --trace-children=yes --trace-children-skip=*/tools/* --callgrind-out-file={}/cg.%p",
-        out.path().display()
-    );
-    run(charm, state, event, Some(&wrap));
-    let mut total = 0;
-    for e in std::fs::read_dir(out.path()).ok()? {
-        let text = std::fs::read_to_string(e.ok()?.path()).ok()?;
-        total += text
-            .lines()
-            .find_map(|l| l.strip_prefix("totals: "))
-            .and_then(|t| t.trim().parse::<u64>().ok())
-            .unwrap_or(0);
-    }
-    Some(total)
-}
-
-#[derive(Default, Clone)]
-struct Figures {
-    wall_ms: Vec<f64>,
-    calls: BTreeMap<String, usize>,
-    total_calls: usize,
-    rss_kib: u64,
-    instructions: Option<u64>,
-}
-
-impl Figures {
-    fn median(&self) -> f64 {
-        let mut v = self.wall_ms.clone();
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    }
-    fn min(&self) -> f64 {
-        self.wall_ms.iter().copied().fold(f64::INFINITY, f64::min)
-    }
-    fn max(&self) -> f64 {
-        self.wall_ms.iter().copied().fold(0.0, f64::max)
-    }
-}
-
 fn measure(charm: &Charm, n: usize, event: &str, repeats: usize, callgrind: bool) -> Figures {
-    let state = state_file(charm.app, n);
+    let state = state_file("tempo", n);
     let mut f = Figures::default();
     for _ in 0..repeats {
-        let v = run(charm, state.path(), event, None);
-        f.wall_ms
-            .push(v["wall_time_s"].as_f64().unwrap_or(0.0) * 1000.0);
-        let calls = v["calls"].as_array().cloned().unwrap_or_default();
-        f.total_calls = calls.len();
-        f.calls.clear();
-        for c in calls {
-            *f.calls
-                .entry(c["tool"].as_str().unwrap_or("?").to_owned())
-                .or_insert(0) += 1;
-        }
+        f.add(&run(charm, state.path(), &["--event", event], None, None));
     }
-    f.rss_kib = peak_rss_kib(charm, state.path(), event).unwrap_or(0);
+    f.rss_kib = peak_rss_kib(charm, state.path(), &["--event", event]).unwrap_or(0);
     if callgrind {
-        f.instructions = instructions(charm, state.path(), event);
+        f.instructions = instructions(charm, state.path(), &["--event", event]);
     }
     f
-}
-
-/// Peak RSS of the charm's process tree (the charm and the hook-tool clients it waits for),
-/// from GNU time around the handler: a small parent, so no simulator pages are counted.
-fn peak_rss_kib(charm: &Charm, state: &Path, event: &str) -> Option<u64> {
-    let v = run(charm, state, event, Some("/usr/bin/time -f maxrss=%M"));
-    v["stderr"]
-        .as_str()?
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("maxrss="))?
-        .trim()
-        .parse()
-        .ok()
-}
-
-/// The floor under every peak-RSS figure: one hook-tool client on its own.
-fn tool_client_rss_kib() -> Option<u64> {
-    let dir = tempfile::tempdir().ok()?;
-    let link = dir.path().join("relation-ids");
-    std::os::unix::fs::symlink(sim_bin(), &link).ok()?;
-    let out = Command::new("/usr/bin/time")
-        .args(["-f", "maxrss=%M"])
-        .arg(&link)
-        .env("JUJU_CONTEXT_ID", "x")
-        .env("JUJU_AGENT_SOCKET_NETWORK", "unix")
-        .env("JUJU_AGENT_SOCKET_ADDRESS", dir.path().join("none"))
-        .output()
-        .ok()?;
-    String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .rev()
-        .find_map(|l| {
-            l.strip_prefix("maxrss=")
-                .and_then(|v| v.trim().parse().ok())
-        })
-}
-
-fn ratio(a: f64, b: f64) -> String {
-    if b > 0.0 {
-        format!("1/{:.0}", b / a.max(f64::MIN_POSITIVE))
-    } else {
-        "n/a".into()
-    }
-}
-
-fn calls_text(c: &BTreeMap<String, usize>) -> String {
-    c.iter()
-        .map(|(k, v)| format!("{k}×{v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn main() {
@@ -260,7 +60,7 @@ fn main() {
         return;
     }
     let quick = std::env::var_os("BENCH_QUICK").is_some();
-    let ours = ours();
+    let ours = ours(CHARM_BIN);
     let peer = match peer() {
         Ok(p) => p,
         Err(e) => {

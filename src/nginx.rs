@@ -4,8 +4,6 @@
 //! coordinated-workers), with one fix: gRPC servers set the tenant header with
 //! `grpc_set_header` (nginx ignores `proxy_set_header` for `grpc_pass`).
 
-use std::fmt::Write as _;
-
 /// Where nginx reads its configuration.
 pub const CONFIG_PATH: &str = "/etc/nginx/nginx.conf";
 /// The port of the worker-telemetry proxy.
@@ -224,15 +222,22 @@ pub fn directives(i: &NginxInputs) -> Vec<Directive> {
 }
 
 /// An argument as nginx reads it back: quoted when it is empty or holds anything special.
-fn quote(arg: &str) -> String {
+/// `arg` as nginx reads it back: bare when it can be, else single-quoted.
+fn push_quoted(out: &mut String, arg: &str) {
+    let special =
+        |c: char| c.is_whitespace() || matches!(c, ';' | '{' | '}' | '"' | '\'' | '#' | '\\');
+    // Bytes below 0x80 are whole characters, so ASCII text needs no UTF-8 decoding.
     let plain = !arg.is_empty()
-        && !arg
-            .chars()
-            .any(|c| c.is_whitespace() || matches!(c, ';' | '{' | '}' | '"' | '\'' | '#' | '\\'));
+        && if arg.is_ascii() {
+            !arg.bytes().any(|b| special(char::from(b)))
+        } else {
+            !arg.chars().any(special)
+        };
     if plain {
-        return arg.to_owned();
+        out.push_str(arg);
+        return;
     }
-    let mut out = String::from("'");
+    out.push('\'');
     for c in arg.chars() {
         if matches!(c, '\'' | '\\') {
             out.push('\\');
@@ -240,26 +245,31 @@ fn quote(arg: &str) -> String {
         out.push(c);
     }
     out.push('\'');
-    out
 }
 
+/// Writes `ds` at `depth`, straight into `out` (the config grows with every worker unit,
+/// so nothing is built per line).
 fn write(out: &mut String, ds: &[Directive], depth: usize) {
     for x in ds {
-        let indent = "    ".repeat(depth);
-        let mut words: Vec<String> = Vec::new();
-        if !x.name.is_empty() {
-            words.push(x.name.to_owned());
+        for _ in 0..depth {
+            out.push_str("    ");
         }
-        words.extend(x.args.iter().map(|a| quote(a)));
-        let line = words.join(" ");
-        match &x.block {
-            None => {
-                let _ = writeln!(out, "{indent}{line};");
+        out.push_str(x.name);
+        for (i, a) in x.args.iter().enumerate() {
+            if i > 0 || !x.name.is_empty() {
+                out.push(' ');
             }
+            push_quoted(out, a);
+        }
+        match &x.block {
+            None => out.push_str(";\n"),
             Some(body) => {
-                let _ = writeln!(out, "{indent}{line} {{");
+                out.push_str(" {\n");
                 write(out, body, depth + 1);
-                let _ = writeln!(out, "{indent}}}");
+                for _ in 0..depth {
+                    out.push_str("    ");
+                }
+                out.push_str("}\n");
             }
         }
     }
@@ -267,7 +277,7 @@ fn write(out: &mut String, ds: &[Directive], depth: usize) {
 
 /// The configuration file's text.
 pub fn render(i: &NginxInputs) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(8 * 1024);
     write(&mut out, &directives(i), 0);
     out
 }
@@ -330,7 +340,9 @@ mod tests {
     #[test]
     fn quoting_round_trips_through_the_tokenizer() {
         for arg in ["plain", "", "a b", "it's", "back\\slash", "x;y", "$var"] {
-            let text = format!("set {};", quote(arg));
+            let mut text = String::from("set ");
+            push_quoted(&mut text, arg);
+            text.push(';');
             assert_eq!(tokens(&text), ["set", arg, ";"], "{arg}");
         }
     }

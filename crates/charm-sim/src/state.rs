@@ -64,6 +64,9 @@ pub struct State {
     /// Parameters of the action being run, for `action-get`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub action_params: BTreeMap<String, serde_json::Value>,
+    /// Secrets this unit can read with `secret-get` (by id or label).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<SecretState>,
     /// Workload containers and their Pebble (containers the charm declares but the state
     /// leaves out are not connectable).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -101,6 +104,20 @@ pub struct Relation {
     /// Each remote unit's databag.
     #[serde(default)]
     pub remote_units_data: BTreeMap<String, Databag>,
+}
+
+/// A secret visible to the unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretState {
+    /// Its URI (`secret:...`).
+    pub id: String,
+    /// The label this unit knows it by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Its current content.
+    #[serde(default)]
+    pub content: BTreeMap<String, String>,
 }
 
 /// A status as `juju status` shows it.

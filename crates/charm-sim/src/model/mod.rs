@@ -49,6 +49,7 @@ pub const TOOLS: &[&str] = &[
     "state-get",
     "state-set",
     "state-delete",
+    "secret-get",
 ];
 
 /// Juju's limits on charm state (contract §4): value bytes and key bytes.
@@ -275,6 +276,7 @@ impl Model {
             "state-get" => self.state_get(args),
             "state-set" => return self.state_set(args, stdin),
             "state-delete" => self.state_delete(args),
+            "secret-get" => self.secret_get(args),
             _ => Response::err(1, format!("unknown command {tool:?}")),
         })
     }
