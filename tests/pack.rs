@@ -107,7 +107,37 @@ fn coordinator_charm_has_every_entry_with_its_mode() {
         assert_eq!(m & 0o170000, 0o100000, "{name} is a regular file");
     }
     let hooks: Vec<&String> = e.keys().filter(|k| k.starts_with("hooks/")).collect();
-    assert_eq!(hooks.len(), 21, "{hooks:?}");
+    // For agents without dispatch: every relation hook of every endpoint, and the Pebble
+    // hooks of both containers.
+    for name in [
+        "hooks/install",
+        "hooks/tempo-cluster-relation-changed",
+        "hooks/s3-relation-joined",
+        "hooks/tracing-relation-broken",
+        "hooks/send-remote-write-relation-departed",
+        "hooks/peers-relation-created",
+        "hooks/nginx-pebble-ready",
+        "hooks/nginx-prometheus-exporter-pebble-ready",
+    ] {
+        assert!(
+            hooks.contains(&&name.to_owned()),
+            "{name} missing: {hooks:?}"
+        );
+    }
+    assert!(!hooks.contains(&&"hooks/peers-relation-broken".to_owned()));
+    let n_hooks = hooks.len();
+    // The repository's hooks/ (what `charmcraft pack` copies) lists the same hooks.
+    let mut in_repo: Vec<String> = std::fs::read_dir(Path::new(ROOT).join("hooks"))
+        .expect("hooks/")
+        .filter_map(|e| Some(format!("hooks/{}", e.ok()?.file_name().into_string().ok()?)))
+        .collect();
+    in_repo.sort();
+    let mut staged: Vec<String> = hooks.iter().map(|h| (*h).clone()).collect();
+    staged.sort();
+    assert_eq!(
+        in_repo, staged,
+        "hooks/ in the repository and in the packed charm differ"
+    );
     for h in hooks {
         assert_eq!(
             e[h].1.as_deref(),
@@ -117,7 +147,7 @@ fn coordinator_charm_has_every_entry_with_its_mode() {
     }
     assert_eq!(
         e.len(),
-        8 + 21,
+        8 + n_hooks,
         "no stray files: {:?}",
         e.keys().collect::<Vec<_>>()
     );

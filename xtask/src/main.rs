@@ -23,8 +23,8 @@ struct CharmSpec {
     /// Files copied from the charm's source directory (relative to the repository root).
     source_dir: &'static str,
     files: &'static [&'static str],
-    /// Hook links under hooks/ (to ../dispatch).
-    hooks_from: Option<&'static str>,
+    /// Whether to add hooks/<name> links to ../dispatch for agents without dispatch.
+    legacy_hooks: bool,
 }
 
 const CHARMS: &[CharmSpec] = &[
@@ -39,14 +39,14 @@ const CHARMS: &[CharmSpec] = &[
             "LICENSE",
             "README.md",
         ],
-        hooks_from: Some("hooks"),
+        legacy_hooks: true,
     },
     CharmSpec {
         name: "tempo-api-tester",
         binary: "tempo-api-tester",
         source_dir: "crates/tempo-api-tester",
         files: &["metadata.yaml", "dispatch"],
-        hooks_from: None,
+        legacy_hooks: false,
     },
 ];
 
@@ -206,13 +206,9 @@ fn stage(debug: bool) -> Result<Vec<PathBuf>> {
         )?;
         set_mode(&dir.join("dispatch"), 0o755)?;
         write_actions(&src, &dir)?;
-        if let Some(hooks) = spec.hooks_from {
+        if spec.legacy_hooks {
             fs::create_dir_all(dir.join("hooks"))?;
-            let mut names: Vec<String> = fs::read_dir(root().join(hooks))?
-                .filter_map(|e| e.ok()?.file_name().into_string().ok())
-                .collect();
-            names.sort();
-            for name in names {
+            for name in hook_names(&dir.join("metadata.yaml"))? {
                 std::os::unix::fs::symlink("../dispatch", dir.join("hooks").join(&name))?;
             }
         }
@@ -220,6 +216,59 @@ fn stage(debug: bool) -> Result<Vec<PathBuf>> {
         out.push(dir);
     }
     Ok(out)
+}
+
+/// Every hook Juju can run for this metadata, for agents that run hooks/<name> instead of
+/// dispatch (contract §1.1): the unit's lifecycle, each endpoint's relation hooks (no
+/// relation-broken on peers), each container's Pebble hooks.
+fn hook_names(metadata: &Path) -> Result<Vec<String>> {
+    let text = fs::read_to_string(metadata)
+        .with_context(|| format!("cannot read {}", metadata.display()))?;
+    let meta: serde_yaml::Value = serde_yaml::from_str(&text)
+        .with_context(|| format!("{} is not YAML", metadata.display()))?;
+    let mut names: Vec<String> = [
+        "install",
+        "start",
+        "stop",
+        "remove",
+        "config-changed",
+        "upgrade-charm",
+        "update-status",
+        "leader-elected",
+        "leader-settings-changed",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    for section in ["provides", "requires", "peers"] {
+        let endpoints = meta.get(section).and_then(serde_yaml::Value::as_mapping);
+        for name in endpoints
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, _)| k.as_str())
+        {
+            for kind in ["created", "joined", "changed", "departed", "broken"] {
+                if section == "peers" && kind == "broken" {
+                    continue;
+                }
+                names.push(format!("{name}-relation-{kind}"));
+            }
+        }
+    }
+    let containers = meta
+        .get("containers")
+        .and_then(serde_yaml::Value::as_mapping);
+    for name in containers
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, _)| k.as_str())
+    {
+        for kind in ["ready", "check-failed", "check-recovered", "custom-notice"] {
+            names.push(format!("{name}-pebble-{kind}"));
+        }
+    }
+    names.sort();
+    Ok(names)
 }
 
 fn copy_with_mode(from: &Path, to: &Path, mode: u32) -> Result<()> {

@@ -178,4 +178,36 @@ mod tests {
         assert_eq!(m.state().charm_state.len(), 1);
         assert_eq!(m.state().charm_state["b"], "2");
     }
+
+    #[test]
+    fn config_get_reports_defaults_under_what_the_state_sets() {
+        let ctx = HookCtx {
+            config_defaults: [("a".to_owned(), json!(1)), ("b".to_owned(), json!("x"))].into(),
+            ..Default::default()
+        };
+        let mut m = Model::new(state("unit: t/0\nconfig: {b: y}"), ctx);
+        assert_eq!(
+            out(&run(&mut m, "config-get", &["--format=json"], None)),
+            "{\"a\":1,\"b\":\"y\"}\n"
+        );
+        assert_eq!(out(&run(&mut m, "config-get", &["a"], None)), "1\n");
+    }
+
+    #[test]
+    fn secret_get_by_id_or_label_and_not_found_as_juju_says_it() {
+        let mut m = Model::new(
+            state("unit: t/0\nsecrets: [{id: 'secret:abc', label: key, content: {k: v}}]"),
+            HookCtx::default(),
+        );
+        for args in [&["secret:abc"][..], &["--label", "key"][..]] {
+            let mut a = vec!["--format=json"];
+            a.extend_from_slice(args);
+            assert_eq!(out(&run(&mut m, "secret-get", &a, None)), "{\"k\":\"v\"}\n");
+        }
+        assert_eq!(
+            err(&run(&mut m, "secret-get", &["--label", "other"], None)),
+            (1, "ERROR secret \"other\" not found\n".into())
+        );
+        assert_eq!(err(&run(&mut m, "secret-get", &[], None)).0, 2);
+    }
 }
