@@ -77,28 +77,15 @@ fn python(src: &Path) -> Result<Charm, String> {
         &Path::new(ROOT).join("benches/python_coordinator/launch.py"),
         &dir.path().join("launch.py"),
     );
+    copy(
+        &Path::new(ROOT).join("tests/python/charm_sim_pebble.py"),
+        &dir.path().join("lib/charm_sim_pebble.py"),
+    );
     python_dispatch(dir.path(), &venv, "./launch.py", "src:lib");
     Ok(Charm {
         name: "python",
         dir,
     })
-}
-
-fn unit_data(app: &str, unit: &str) -> String {
-    format!(
-        "{unit}: {{address: '\"{}.{app}-endpoints.cos.svc.cluster.local\"', juju_topology: '{{\"application\": \"{app}\", \"unit\": \"{unit}\", \"charm_name\": \"tempo-worker-k8s\", \"model\": \"cos\"}}'}}",
-        unit.replace('/', "-")
-    )
-}
-
-fn worker_relation(id: u32, app: &str, role: &str, units: usize) -> String {
-    let names: Vec<String> = (0..units).map(|u| format!("{app}/{u}")).collect();
-    let data: Vec<String> = names.iter().map(|n| unit_data(app, n)).collect();
-    format!(
-        "  - {{id: {id}, endpoint: tempo-cluster, remote_app: {app}, remote_units: [{}], remote_app_data: {{role: '\"{role}\"'}}, remote_units_data: {{{}}}}}\n",
-        names.join(", "),
-        data.join(", ")
-    )
 }
 
 /// A leader with both containers up (the commands both charms run there answered), S3,
@@ -117,15 +104,6 @@ fn deployment(workers: &str, tracing: usize) -> String {
     }
     s
 }
-
-const ROLES: [&str; 6] = [
-    "querier",
-    "query-frontend",
-    "ingester",
-    "distributor",
-    "compactor",
-    "metrics-generator",
-];
 
 struct Case {
     label: String,
@@ -153,10 +131,10 @@ fn worker_changed(unit: &'static str) -> Vec<&'static str> {
 }
 
 fn cases() -> Vec<Case> {
-    let six: String = ROLES
+    let six: String = deploy::ROLES
         .iter()
         .enumerate()
-        .map(|(i, r)| worker_relation(10 + i as u32, &format!("tempo-{r}"), r, 1))
+        .map(|(i, r)| deploy::worker_relation(10 + i as u32, &format!("tempo-{r}"), r, 1))
         .collect();
     let mut v = vec![
         Case {
@@ -176,7 +154,7 @@ fn cases() -> Vec<Case> {
         v.push(Case {
             label: format!("tempo-cluster-relation-changed: S3, {n} worker units (`all`)"),
             event: worker_changed("tempo-worker/0"),
-            yaml: deployment(&worker_relation(10, "tempo-worker", "all", n), 0),
+            yaml: deployment(&deploy::worker_relation(10, "tempo-worker", "all", n), 0),
             after: None,
         });
     }

@@ -533,25 +533,6 @@ fn steady_state_update_status_calls() {
     }
 }
 
-/// A worker relation: `units` units of application `app` with `roles`, ids from `id`.
-fn workers(id: u32, app: &str, roles: &str, units: u32) -> String {
-    let names: Vec<String> = (0..units).map(|u| format!("{app}/{u}")).collect();
-    let data: Vec<String> = names
-        .iter()
-        .map(|n| {
-            format!(
-                "{n}: {{address: '\"{}.{app}-endpoints.cos.svc.cluster.local\"', juju_topology: '{{\"application\": \"{app}\", \"unit\": \"{n}\", \"charm_name\": \"tempo-worker-k8s\"}}'}}",
-                n.replace('/', "-")
-            )
-        })
-        .collect();
-    format!(
-        "  - {{id: {id}, endpoint: tempo-cluster, remote_app: {app}, remote_units: [{}], remote_app_data: {{role: '\"{roles}\"'}}, remote_units_data: {{{}}}}}\n",
-        names.join(", "),
-        data.join(", ")
-    )
-}
-
 /// The leader with S3 and six worker units, as one `all` application of six units or as six
 /// one-unit applications (one per role): every input read once, each databag written in one
 /// call. The counts are what the closing note of the cluster issue reports.
@@ -559,19 +540,12 @@ fn workers(id: u32, app: &str, roles: &str, units: u32) -> String {
 fn six_worker_units_cost_one_read_each_and_one_write_per_application() {
     let dir = coordinator_dir();
     let s3 = "  - {id: 900, endpoint: s3, remote_app: s3-integrator, remote_units: [s3-integrator/0], remote_app_data: {access-key: AK, secret-key: SK, bucket: tempo, endpoint: 'http://minio:9000'}}\n";
-    let one_app = workers(901, "worker", "all", 6);
-    let six_apps: String = [
-        "querier",
-        "query-frontend",
-        "ingester",
-        "distributor",
-        "compactor",
-        "metrics-generator",
-    ]
-    .iter()
-    .enumerate()
-    .map(|(i, role)| workers(910 + i as u32, role, role, 1))
-    .collect();
+    let one_app = deploy::worker_relation(901, "worker", "all", 6);
+    let six_apps: String = deploy::ROLES
+        .iter()
+        .enumerate()
+        .map(|(i, role)| deploy::worker_relation(910 + i as u32, role, role, 1))
+        .collect();
     // 18 calls whatever the workers (config, leadership, the other endpoints, S3, ports on
     // the first reconcile, statuses), then per worker application relation-list, its app
     // bag and one write, and one read per unit.

@@ -30,12 +30,7 @@ const DISTRIBUTOR_IP: &str = "127.0.0.12";
 const BACKEND_IP: &str = "127.0.0.13";
 
 fn worker(id: u32, app: &str, roles: &str, address: &str) -> String {
-    format!(
-        "  - {{id: {id}, endpoint: tempo-cluster, remote_app: {app}, remote_units: [{app}/0], \
-         remote_app_data: {{role: '\"{roles}\"'}}, remote_units_data: {{{app}/0: {{address: \
-         '\"{address}\"', juju_topology: '{{\"application\": \"{app}\", \"unit\": \"{app}/0\", \
-         \"charm_name\": \"tempo-worker-k8s\"}}'}}}}}}\n"
-    )
+    deploy::worker_relation_at(id, app, roles, &[address.to_owned()])
 }
 
 /// A leader with S3, every receiver switched on, and three worker applications: a

@@ -29,6 +29,11 @@ fn worker_dir(python: &Path) -> tempfile::TempDir {
         .status()
         .expect("cp");
     assert!(copy.success());
+    std::fs::copy(
+        Path::new(ROOT).join("tests/python/charm_sim_pebble.py"),
+        dir.path().join("lib/charm_sim_pebble.py"),
+    )
+    .expect("copy charm_sim_pebble.py");
     let dispatch = dir.path().join("dispatch");
     std::fs::write(
         &dispatch,

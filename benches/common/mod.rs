@@ -13,6 +13,8 @@ pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 #[path = "../../tests/common/bins.rs"]
 mod bins;
+#[path = "../../tests/common/deploy.rs"]
+pub mod deploy;
 
 pub fn sim_bin() -> PathBuf {
     bins::workspace_bin("charm-sim")

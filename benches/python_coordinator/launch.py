@@ -24,15 +24,9 @@ from unittest.mock import MagicMock
 import ops
 import ops.model
 
-_containers_dir = os.environ.get("CHARM_CONTAINERS_DIR")
-if _containers_dir:
-    _get_pebble = ops.model._ModelBackend.get_pebble
+from charm_sim_pebble import use_charm_sim_sockets  # noqa: E402 (tests/python/)
 
-    def _sim_pebble(self, socket_path):
-        name = socket_path.split("/")[-2]
-        return _get_pebble(self, os.path.join(_containers_dir, name, "pebble.socket"))
-
-    ops.model._ModelBackend.get_pebble = _sim_pebble
+use_charm_sim_sockets()
 
 _unit = os.environ.get("JUJU_UNIT_NAME", "tempo/0")
 _app = _unit.split("/")[0]

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod bins;
+pub mod deploy;
 pub use bins::workspace_bin;
 
 use std::path::{Path, PathBuf};

@@ -14,23 +14,15 @@ counterpart for is switched off here, and only that:
   service-mesh labels) are small stand-ins under lib/, as no Loki and no Kubernetes are here.
 """
 
-import os
 import socket
 
 import ops
-import ops.model
 import tenacity
 
 # --- what charm-sim has no counterpart for (see the docstring) ---------------------------
-_containers_dir = os.environ.get("CHARM_CONTAINERS_DIR")
-if _containers_dir:
-    _get_pebble = ops.model._ModelBackend.get_pebble
+from charm_sim_pebble import use_charm_sim_sockets  # noqa: E402 (tests/python/)
 
-    def _sim_pebble(self, socket_path):
-        name = socket_path.split("/")[-2]
-        return _get_pebble(self, os.path.join(_containers_dir, name, "pebble.socket"))
-
-    ops.model._ModelBackend.get_pebble = _sim_pebble
+use_charm_sim_sockets()
 
 import coordinated_workers.worker as cw_worker  # noqa: E402
 from coordinated_workers.worker import CONFIG_FILE, Worker  # noqa: E402
