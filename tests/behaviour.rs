@@ -585,3 +585,44 @@ fn six_worker_units_cost_one_read_each_and_one_write_per_application() {
         assert_eq!(calls.len(), total, "{shape}:\n{calls:#?}");
     }
 }
+
+/// A tracing requirer asking for an unknown protocol, or sending data that is not JSON, is
+/// skipped with a warning naming its relation; the others are served and the hook exits 0.
+#[test]
+fn a_bad_tracing_requirer_does_not_stop_the_others() {
+    let dir = coordinator_dir();
+    let yaml = format!(
+        "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}relations:\n{CLUSTER}\
+         \x20 - {{id: 30, endpoint: tracing, remote_app: good, remote_units: [good/0], remote_app_data: {{receivers: '[\"otlp_grpc\"]'}}}}\n\
+         \x20 - {{id: 31, endpoint: tracing, remote_app: unknown, remote_units: [unknown/0], remote_app_data: {{receivers: '[\"zipkin\", \"carrier_pigeon\"]'}}}}\n\
+         \x20 - {{id: 32, endpoint: tracing, remote_app: garbled, remote_units: [garbled/0], remote_app_data: {{receivers: 'not json'}}}}\n"
+    );
+    let r = both(
+        dir.path(),
+        &state(&yaml),
+        &EventSpec::on("tracing-relation-changed", "tracing:31").remote_unit("unknown/0"),
+    );
+    assert!(r.ok(), "{}", r.stderr);
+    assert!(
+        r.opened_ports.contains(&"4317/tcp".to_owned()),
+        "{:?}",
+        r.opened_ports
+    );
+    assert!(
+        !r.opened_ports.contains(&"9411/tcp".to_owned()),
+        "nothing of the refused request is enabled: {:?}",
+        r.opened_ports
+    );
+    for id in [31, 32] {
+        assert!(
+            r.logs.iter().any(|l| l.level == "WARNING"
+                && l.message.contains(&format!("tracing:{id}"))
+                && l.message.contains("ignoring an invalid tracing request")),
+            "no warning for tracing:{id}: {:?}",
+            r.logs
+        );
+    }
+    let published = &app_bag(&r, 30)["receivers"];
+    assert!(published.contains("\"otlp_grpc\""), "{published}");
+    assert_eq!(status(&r).0, "active");
+}
