@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use charm_sim::process::{run_process, ProcessOptions};
-use charm_sim::scenario::{Scenario, StepSpec};
+use charm_sim::process::ProcessOptions;
+use charm_sim::scenario::{run_scenario_with, Scenario, StepSpec};
 use charm_sim::Report;
 use serde_json::{json, Value};
 
@@ -137,53 +137,34 @@ fn result_text(r: &Value) -> Result<String> {
 /// Runs the scenario with the staged charm and prints it (or `--json`).
 pub fn run(root: &Path, charm_dir: &Path, sim: &Path, as_json: bool) -> Result<()> {
     let path = root.join(SCENARIO);
-    let (scenario, mut state) =
+    let (scenario, state) =
         Scenario::load(&path).with_context(|| format!("scenario `{}`", path.display()))?;
     let opts = ProcessOptions::new(sim.to_path_buf());
     let mut steps = Vec::new();
-    let mut last = None;
+    let mut last: Option<Report> = None;
+    let mut hooks = 0;
     if !as_json {
         println!("A deployment walked through charm-sim, as Juju orders the hooks ({SCENARIO}):");
         println!("(calls: hook-tool calls; pebble: Pebble API requests; ~: what other charms or Juju did)\n");
         println!("   #  hook                                     exit calls pebble  unit status");
     }
-    for step in &scenario.events {
-        let entry = match step {
-            StepSpec::Change(c) => {
-                c.apply(&mut state)?;
-                json!({"change": c.describe()})
+    run_scenario_with(state, &scenario.events, charm_dir, &opts, |step, report| {
+        let entry = match (step, report) {
+            (StepSpec::Change(c), _) => json!({"change": c.describe()}),
+            (_, Some(r)) => {
+                hooks += 1;
+                last = Some(r.clone());
+                step_json(r)
             }
-            _ => {
-                let Some(spec) = step.spec() else { continue };
-                let n = steps
-                    .iter()
-                    .filter(|s: &&Value| s.get("event").is_some())
-                    .count()
-                    + 1;
-                let r = run_process(&state, &spec, charm_dir, &opts, n as u64)
-                    .with_context(|| format!("running {}", spec.event))?;
-                state = r.state.clone();
-                let entry = step_json(&r);
-                let failed = !r.ok();
-                last = Some(r);
-                if failed {
-                    if !as_json {
-                        println!("{}", step_line(n, &entry));
-                    }
-                    bail!(
-                        "the hook failed:\n{}",
-                        last.as_ref().map(|r| r.stderr.as_str()).unwrap_or("")
-                    );
-                }
-                entry
-            }
+            (_, None) => return,
         };
         if !as_json {
-            let n = steps.iter().filter(|s| s.get("event").is_some()).count()
-                + usize::from(entry.get("event").is_some());
-            println!("{}", step_line(n, &entry));
+            println!("{}", step_line(hooks, &entry));
         }
         steps.push(entry);
+    })?;
+    if let Some(r) = last.as_ref().filter(|r| !r.ok()) {
+        bail!("the hook {} failed:\n{}", r.event, r.stderr);
     }
     let last = last.context("the scenario ran no hook")?;
     let result = result_json(&last);

@@ -204,24 +204,43 @@ pub fn run_scenario(
     charm_dir: &Path,
     opts: &ProcessOptions,
 ) -> Result<Vec<Report>, SimError> {
-    let mut state = state;
     let mut reports = Vec::new();
+    run_scenario_with(state, steps, charm_dir, opts, |_, report| {
+        if let Some(r) = report {
+            reports.push(r.clone());
+        }
+    })?;
+    Ok(reports)
+}
+
+/// As [`run_scenario`], calling `on_step` after each step as it happens: with the hook's
+/// report, or `None` after a change of the world.
+pub fn run_scenario_with(
+    state: State,
+    steps: &[StepSpec],
+    charm_dir: &Path,
+    opts: &ProcessOptions,
+    mut on_step: impl FnMut(&StepSpec, Option<&Report>),
+) -> Result<(), SimError> {
+    let mut state = state;
+    let mut hooks = 0;
     for step in steps {
         let Some(spec) = step.spec() else {
             if let StepSpec::Change(c) = step {
                 c.apply(&mut state)?;
             }
+            on_step(step, None);
             continue;
         };
-        let report = run_process(&state, &spec, charm_dir, opts, reports.len() as u64 + 1)?;
+        hooks += 1;
+        let report = run_process(&state, &spec, charm_dir, opts, hooks)?;
         state = report.state.clone();
-        let failed = !report.ok();
-        reports.push(report);
-        if failed {
+        on_step(step, Some(&report));
+        if !report.ok() {
             break;
         }
     }
-    Ok(reports)
+    Ok(())
 }
 
 #[cfg(test)]

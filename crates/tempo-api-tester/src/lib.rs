@@ -86,6 +86,15 @@ pub enum TesterError {
     Tracing(Box<dyn std::error::Error + Send + Sync>),
 }
 
+/// The remote application of the hook's own relation on `endpoint` (not while it breaks).
+fn own_remote_app(ctx: &Context, endpoint: &str) -> Option<(juju_charm::RelationId, String)> {
+    let r = ctx.event.relation()?;
+    if r.relation.endpoint != endpoint || r.kind == juju_charm::RelationEventKind::Broken {
+        return None;
+    }
+    Some((r.relation.clone(), r.remote_app.clone()?))
+}
+
 /// The tracing side: asks for the receivers (leader), writes what came back. `None`
 /// without a tracing relation; else the status it calls for.
 fn tracing<R: Runner>(
@@ -93,7 +102,6 @@ fn tracing<R: Runner>(
     tools: &HookTools<R>,
     metadata: &Metadata,
 ) -> Result<Option<Status>, TesterError> {
-    let boxed = |e: Box<dyn std::error::Error + Send + Sync>| TesterError::Tracing(e);
     let mut requirer = TracingEndpointRequirer::new(
         tools,
         metadata,
@@ -101,12 +109,8 @@ fn tracing<R: Runner>(
         ctx.app(),
     )
     .map_err(|e| TesterError::Setup(Box::new(e)))?;
-    let own = ctx.event.relation().filter(|r| {
-        r.relation.endpoint == tracing_api::DEFAULT_RELATION_NAME
-            && r.kind != juju_charm::RelationEventKind::Broken
-    });
-    if let Some(r) = own.and_then(|r| r.remote_app.clone().map(|a| (r.relation.clone(), a))) {
-        requirer = requirer.with_remote_app(r.0, r.1);
+    if let Some((relation, app)) = own_remote_app(ctx, tracing_api::DEFAULT_RELATION_NAME) {
+        requirer = requirer.with_remote_app(relation, app);
     }
     let Some(relation) = requirer.relations()?.into_iter().next() else {
         return Ok(None);
@@ -114,14 +118,14 @@ fn tracing<R: Runner>(
     if tools.is_leader()? {
         requirer
             .request_protocols(&TRACING_PROTOCOLS, None)
-            .map_err(|e| boxed(Box::new(e)))?;
+            .map_err(|e| TesterError::Tracing(Box::new(e)))?;
     }
     // Every unit reads the answer (get_endpoint would also read the app's own request,
     // which only the leader may).
     let mut urls = serde_json::Map::new();
     let answer = requirer
         .get_all_endpoints()
-        .map_err(|e| boxed(Box::new(e)))?;
+        .map_err(|e| TesterError::Tracing(Box::new(e)))?;
     for r in answer.iter().flat_map(|a| &a.receivers) {
         let name = r.protocol.name.as_str();
         if TRACING_PROTOCOLS.contains(&name) && !r.url.is_empty() && !urls.contains_key(name) {
@@ -147,12 +151,8 @@ pub fn run<R: Runner>(ctx: &Context, tools: &HookTools<R>) -> Result<(), TesterE
     let metadata = Metadata::read(&ctx.charm_dir).map_err(|e| TesterError::Setup(Box::new(e)))?;
     let mut requirer = TempoApiRequirer::new(tools, &metadata, DEFAULT_RELATION_NAME)
         .map_err(|e| TesterError::Setup(Box::new(e)))?;
-    let own = ctx.event.relation().filter(|r| {
-        r.relation.endpoint == DEFAULT_RELATION_NAME
-            && r.kind != juju_charm::RelationEventKind::Broken
-    });
-    if let Some(r) = own.and_then(|r| r.remote_app.clone().map(|a| (r.relation.clone(), a))) {
-        requirer = requirer.with_remote_app(r.0, r.1);
+    if let Some((relation, app)) = own_remote_app(ctx, DEFAULT_RELATION_NAME) {
+        requirer = requirer.with_remote_app(relation, app);
     }
     let relations = requirer.relations()?;
     let result = requirer.get_data();
