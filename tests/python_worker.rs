@@ -14,6 +14,7 @@ use std::path::Path;
 
 use charm_sim::EventSpec;
 use common::*;
+use juju_charm::Databag;
 
 const WORKER_CW: &str = "coordinated-workers==4.1.4";
 
@@ -51,42 +52,44 @@ fn worker_dir(python: &Path) -> tempfile::TempDir {
     dir
 }
 
-#[test]
-fn the_python_worker_accepts_our_databag_and_starts_tempo() {
-    let venv = match venv::venv("coordinated-workers", &[WORKER_CW]) {
-        Ok(v) => v,
+fn python() -> Option<std::path::PathBuf> {
+    match venv::venv("coordinated-workers", &[WORKER_CW]) {
+        Ok(v) => Some(v.join("bin/python3")),
         Err(why) if std::env::var_os("CI").is_some() => {
-            panic!("CI must run the Python worker test: {why}")
+            panic!("CI must run the Python worker tests: {why}")
         }
-        Err(why) => return eprintln!("SKIPPED: cannot pip-install {WORKER_CW}: {why}"),
-    };
-    // 1. Our coordinator, leader, with S3 and one `all` worker: its tempo-cluster databag.
-    let coordinator = state(&format!(
-        "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}relations:\n{CLUSTER}"
-    ));
-    let r = inproc(&coordinator, &EventSpec::new("config-changed"));
-    assert!(r.ok(), "{}", r.stderr);
-    let published = app_bag(&r, 901).clone();
+        Err(why) => {
+            eprintln!("SKIPPED: cannot pip-install {WORKER_CW}: {why}");
+            None
+        }
+    }
+}
 
-    // 2. The Python worker reads it.
-    let dir = worker_dir(&venv.join("bin/python3"));
-    let mut worker = state(
-        "unit: worker/0\nmodel: cos\nleader: true\ncontainers: [{name: tempo}]\n\
-         relations:\n  - {id: 7, endpoint: tempo-cluster, remote_app: tempo, remote_units: [tempo/0]}\n",
-    );
+/// Runs the Python worker (config `role`: `all` or one role) on `published`, our
+/// coordinator's databag for its application, and checks that it took it: Tempo's config
+/// as we rendered it, Tempo started with the `target`, our ports opened, ready.
+fn run_worker(dir: &Path, role: &str, published: &Databag, target: &str) -> charm_sim::Report {
+    let config = if role == "all" {
+        String::new()
+    } else {
+        format!("config: {{role-all: false, role-{role}: true}}\n")
+    };
+    let mut worker = state(&format!(
+        "unit: worker/0\nmodel: cos\nleader: true\n{config}containers: [{{name: tempo}}]\n\
+         relations:\n  - {{id: 7, endpoint: tempo-cluster, remote_app: tempo, remote_units: [tempo/0]}}\n",
+    ));
     worker.relations[0].remote_app_data = published.clone();
     let r = process_in(
-        dir.path(),
+        dir,
         &worker,
         &EventSpec::on("tempo-cluster-relation-changed", "tempo-cluster:7").remote_unit("tempo/0"),
     );
     assert!(
         r.ok(),
-        "the worker failed:\n{}\n{}",
+        "the {role} worker failed:\n{}\n{}",
         r.stderr,
         r.human(false)
     );
-
     // It wrote Tempo's configuration, as we rendered it, where Tempo reads it...
     let tempo = r
         .state
@@ -104,8 +107,11 @@ fn the_python_worker_accepts_our_databag_and_starts_tempo() {
     .expect("YAML");
     let ours: String = serde_json::from_str(&published["worker_config"]).expect("JSON string");
     let ours: serde_yaml::Value = serde_yaml::from_str(&ours).expect("YAML");
-    assert_eq!(written, ours, "the worker runs the config we rendered");
-    // ...added Tempo's layer and started it in the role we expect...
+    assert_eq!(
+        written, ours,
+        "the {role} worker runs the config we rendered"
+    );
+    // ...added Tempo's layer and started it in its role...
     let report = r
         .containers
         .iter()
@@ -113,7 +119,7 @@ fn the_python_worker_accepts_our_databag_and_starts_tempo() {
         .expect("report");
     assert_eq!(
         report.plan.services["tempo"].command.as_deref(),
-        Some("/bin/tempo -config.file=/etc/worker/config.yaml -target scalable-single-binary")
+        Some(format!("/bin/tempo -config.file=/etc/worker/config.yaml -target {target}").as_str())
     );
     assert_eq!(
         report.services.get("tempo").map(String::as_str),
@@ -128,8 +134,30 @@ fn the_python_worker_accepts_our_databag_and_starts_tempo() {
     ports.sort();
     let mut opened = r.opened_ports.clone();
     opened.sort();
-    assert_eq!(opened, ports);
-    assert_eq!(status(&r), ("active".into(), "(all roles) ready.".into()));
+    assert_eq!(opened, ports, "{role}");
+    let ready = if role == "all" {
+        "(all roles) ready.".to_owned()
+    } else {
+        format!("{role} ready.")
+    };
+    assert_eq!(status(&r), ("active".into(), ready));
+    r
+}
+
+#[test]
+fn the_python_worker_accepts_our_databag_and_starts_tempo() {
+    let Some(python) = python() else { return };
+    // 1. Our coordinator, leader, with S3 and one `all` worker: its tempo-cluster databag.
+    let coordinator = state(&format!(
+        "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}relations:\n{CLUSTER}"
+    ));
+    let r = inproc(&coordinator, &EventSpec::new("config-changed"));
+    assert!(r.ok(), "{}", r.stderr);
+    let published = app_bag(&r, 901).clone();
+
+    // 2. The Python worker takes it.
+    let dir = worker_dir(&python);
+    let r = run_worker(dir.path(), "all", &published, "scalable-single-binary");
 
     // 3. What the worker published goes back to our coordinator: a working cluster, with
     //    nginx sending queries to the address the worker gave.
@@ -167,4 +195,25 @@ fn the_python_worker_accepts_our_databag_and_starts_tempo() {
         nginx_conf.contains(&format!("server {address}:3200 resolve;")),
         "{nginx_conf}"
     );
+}
+
+/// A distributed deployment: one worker application per role. Each role's Python worker
+/// takes the databag we wrote for its application and starts Tempo with that target.
+#[test]
+fn each_role_of_a_distributed_deployment_starts_its_own_target() {
+    let Some(python) = python() else { return };
+    let mut yaml = format!(
+        "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}relations:\n\
+         \x20 - {{id: 900, endpoint: s3, remote_app: s3-integrator, remote_units: [s3-integrator/0], remote_app_data: {{access-key: AK, secret-key: SK, bucket: tempo, endpoint: 'http://minio:9000'}}}}\n"
+    );
+    for (i, role) in deploy::ROLES.iter().enumerate() {
+        yaml += &deploy::worker_relation(910 + i as u32, role, role, 1);
+    }
+    let r = inproc(&state(&yaml), &EventSpec::new("config-changed"));
+    assert!(r.ok(), "{}", r.stderr);
+    let dir = worker_dir(&python);
+    for (i, role) in deploy::ROLES.iter().enumerate() {
+        let published = app_bag(&r, 910 + i as u32).clone();
+        run_worker(dir.path(), role, &published, role);
+    }
 }
