@@ -23,6 +23,7 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SOURCES
 apt=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$work/parts"
      -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache"
+     -o "Dir::Cache::Archives=$work/cache/archives"
      -o "Dir::State::status=$work/status" -o APT::Architecture=amd64 -o APT::Sandbox::User=root)
 apt-get "${apt[@]}" -qq update
 (cd "$work/debs" && apt-get "${apt[@]}" -qq download \
