@@ -626,3 +626,44 @@ fn a_bad_tracing_requirer_does_not_stop_the_others() {
     assert!(published.contains("\"otlp_grpc\""), "{published}");
     assert_eq!(status(&r).0, "active");
 }
+
+/// Bad worker data — a unit's address that is not JSON, a unit without an address, an
+/// application with a role Tempo does not have — is skipped with a warning naming the unit or
+/// application; the good worker is served and the hook exits 0.
+#[test]
+fn bad_worker_data_is_skipped_with_a_warning_naming_it() {
+    let dir = coordinator_dir();
+    let yaml = format!(
+        "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}relations:\n{CLUSTER}\
+         \x20 - {{id: 902, endpoint: tempo-cluster, remote_app: bad, remote_units: [bad/0, bad/1], remote_app_data: {{role: '\"all\"'}}, remote_units_data: {{bad/0: {{address: 'not json', juju_topology: '{{}}'}}, bad/1: {{juju_topology: '{{\"application\": \"bad\", \"unit\": \"bad/1\", \"charm_name\": \"tempo-worker-k8s\"}}'}}}}}}\n\
+         \x20 - {{id: 903, endpoint: tempo-cluster, remote_app: teapot, remote_units: [teapot/0], remote_app_data: {{role: '\"teapot\"'}}, remote_units_data: {{teapot/0: {{address: '\"teapot-0.teapot-endpoints.cos.svc.cluster.local\"', juju_topology: '{{}}'}}}}}}\n"
+    );
+    let r = both(
+        dir.path(),
+        &state(&yaml),
+        &EventSpec::on("tempo-cluster-relation-changed", "tempo-cluster:902").remote_unit("bad/0"),
+    );
+    assert!(r.ok(), "{}", r.stderr);
+    assert_eq!(status(&r).0, "active", "{:?}", status(&r));
+    for who in ["bad/0", "bad/1", "teapot"] {
+        assert!(
+            r.logs
+                .iter()
+                .any(|l| l.level == "WARNING" && l.message.contains(who)),
+            "no warning naming {who}: {:?}",
+            r.logs
+        );
+    }
+    let conf = r
+        .state
+        .containers
+        .iter()
+        .find(|c| c.name == "nginx")
+        .and_then(|c| c.files.get(tempo_coordinator::nginx::CONFIG_PATH))
+        .expect("nginx.conf")
+        .content()
+        .to_owned();
+    assert!(conf.contains("worker-0.worker-endpoints.cos.svc.cluster.local:3200"));
+    assert!(!conf.contains("teapot"), "{conf}");
+    assert!(app_bag(&r, 901).contains_key("worker_config"));
+}
