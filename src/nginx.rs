@@ -9,30 +9,34 @@ pub const CONFIG_PATH: &str = "/etc/nginx/nginx.conf";
 /// The port of the worker-telemetry proxy.
 pub const PROXY_WORKER_TELEMETRY_PORT: u16 = 3300;
 
+use std::borrow::Cow;
+
 /// One directive: name, arguments, and a block when it has one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Directive {
     /// The name (`server`).
     pub name: &'static str,
-    /// Its arguments.
-    pub args: Vec<String>,
+    /// Its arguments: fixed words borrowed, the rest owned (the file grows with every
+    /// worker unit, so fixed words are not copied for each).
+    pub args: Vec<Cow<'static, str>>,
     /// Its block, if it is a block directive.
     pub block: Option<Vec<Directive>>,
 }
 
-fn d(name: &'static str, args: &[&str]) -> Directive {
-    Directive {
-        name,
-        args: args.iter().map(|a| (*a).to_owned()).collect(),
-        block: None,
-    }
+/// `d!("name", arg, ...)`: a directive; each argument a `&'static str` or a `String`.
+macro_rules! d {
+    ($name:expr $(, $arg:expr)* $(,)?) => {
+        Directive {
+            name: $name,
+            args: vec![$(Cow::from($arg)),*],
+            block: None,
+        }
+    };
 }
 
-fn block(name: &'static str, args: &[&str], body: Vec<Directive>) -> Directive {
-    Directive {
-        block: Some(body),
-        ..d(name, args)
-    }
+fn block(mut head: Directive, body: Vec<Directive>) -> Directive {
+    head.block = Some(body);
+    head
 }
 
 /// A group of backends listening on one port.
@@ -89,16 +93,13 @@ pub struct NginxInputs {
     pub servers: Vec<Server>,
 }
 
-fn map_block(source: &str, target: &str, entries: &[(&str, &str)]) -> Directive {
-    let body = entries
-        .iter()
-        .map(|(k, v)| Directive {
-            name: "",
-            args: vec![(*k).to_owned(), (*v).to_owned()],
-            block: None,
-        })
-        .collect();
-    block("map", &[source, target], body)
+fn map_block(
+    source: &'static str,
+    target: &'static str,
+    entries: &[(&'static str, &'static str)],
+) -> Directive {
+    let body = entries.iter().map(|(k, v)| d!("", *k, *v)).collect();
+    block(d!("map", source, target), body)
 }
 
 /// The directive tree.
@@ -111,24 +112,24 @@ pub fn directives(i: &NginxInputs) -> Vec<Directive> {
     let mut http: Vec<Directive> = upstreams
         .iter()
         .map(|u| {
-            let mut body = vec![d("zone", &[&format!("{}_zone", u.name), "64k"])];
+            let mut body = vec![d!("zone", format!("{}_zone", u.name), "64k")];
             body.extend(
                 u.addresses
                     .iter()
-                    .map(|a| d("server", &[&format!("{a}:{}", u.port), "resolve"])),
+                    .map(|a| d!("server", format!("{a}:{}", u.port), "resolve")),
             );
-            block("upstream", &[&u.name], body)
+            block(d!("upstream", u.name.clone()), body)
         })
         .collect();
     http.extend([
-        d("client_body_temp_path", &["/tmp/client_temp"]),
-        d("proxy_temp_path", &["/tmp/proxy_temp_path"]),
-        d("fastcgi_temp_path", &["/tmp/fastcgi_temp"]),
-        d("uwsgi_temp_path", &["/tmp/uwsgi_temp"]),
-        d("scgi_temp_path", &["/tmp/scgi_temp"]),
-        d("include", &["/etc/nginx/mime.types"]),
-        d("default_type", &["application/octet-stream"]),
-        d("log_format", &["main", "$remote_addr - $remote_user [$time_local]  $status \"$request\" $body_bytes_sent \"$http_referer\" \"$http_user_agent\" \"$http_x_forwarded_for\""]),
+        d!("client_body_temp_path", "/tmp/client_temp"),
+        d!("proxy_temp_path", "/tmp/proxy_temp_path"),
+        d!("fastcgi_temp_path", "/tmp/fastcgi_temp"),
+        d!("uwsgi_temp_path", "/tmp/uwsgi_temp"),
+        d!("scgi_temp_path", "/tmp/scgi_temp"),
+        d!("include", "/etc/nginx/mime.types"),
+        d!("default_type", "application/octet-stream"),
+        d!("log_format", "main", "$remote_addr - $remote_user [$time_local]  $status \"$request\" $body_bytes_sent \"$http_referer\" \"$http_user_agent\" \"$http_x_forwarded_for\""),
     ]);
     // The Python coordinator passes the library's two default maps again as extra maps, so
     // they appear twice; nginx accepts that, and keeping it keeps the file token-identical.
@@ -145,11 +146,11 @@ pub fn directives(i: &NginxInputs) -> Vec<Directive> {
         ));
     }
     http.extend([
-        d("access_log", &["/dev/stderr"]),
-        d("sendfile", &["on"]),
-        d("tcp_nopush", &["on"]),
-        d("resolver", &[&i.resolver]),
-        d("proxy_read_timeout", &["300"]),
+        d!("access_log", "/dev/stderr"),
+        d!("sendfile", "on"),
+        d!("tcp_nopush", "on"),
+        d!("resolver", i.resolver.clone()),
+        d!("proxy_read_timeout", "300"),
     ]);
     let known = |name: &str| upstreams.iter().any(|u| u.name == name);
     for s in &i.servers {
@@ -165,63 +166,57 @@ pub fn directives(i: &NginxInputs) -> Vec<Directive> {
                     (false, true) => "https",
                 };
                 let mut body = vec![
-                    d(
+                    d!(
                         "set",
-                        &[
-                            "$backend",
-                            &format!("{scheme}://{}{}", l.backend, l.backend_url),
-                        ],
+                        "$backend",
+                        format!("{scheme}://{}{}", l.backend, l.backend_url),
                     ),
-                    d(
-                        if s.grpc { "grpc_pass" } else { "proxy_pass" },
-                        &["$backend"],
-                    ),
-                    d("proxy_connect_timeout", &["5s"]),
+                    d!(if s.grpc { "grpc_pass" } else { "proxy_pass" }, "$backend"),
+                    d!("proxy_connect_timeout", "5s"),
                 ];
                 if l.keepalive_http11 {
-                    body.push(d("proxy_http_version", &["1.1"]));
-                    body.push(d("proxy_set_header", &["Connection", ""]));
+                    body.push(d!("proxy_http_version", "1.1"));
+                    body.push(d!("proxy_set_header", "Connection", ""));
                 }
-                let args: Vec<&str> = if l.modifier.is_empty() {
-                    vec![&l.path]
+                let head = if l.modifier.is_empty() {
+                    d!("location", l.path.clone())
                 } else {
-                    vec![l.modifier, &l.path]
+                    d!("location", l.modifier, l.path.clone())
                 };
-                block("location", &args, body)
+                block(head, body)
             })
             .collect();
         if locations.is_empty() {
             continue;
         }
         let port = s.port.to_string();
-        let mut body = vec![d("listen", &[&port])];
+        let mut body = vec![d!("listen", port.clone())];
         if i.ipv6 {
-            body.push(d("listen", &[&format!("[::]:{port}")]));
+            body.push(d!("listen", format!("[::]:{port}")));
         }
         if s.grpc {
-            body.push(d("http2", &["on"]));
+            body.push(d!("http2", "on"));
         }
         let header = if s.grpc {
             "grpc_set_header"
         } else {
             "proxy_set_header"
         };
-        body.push(d(header, &["X-Scope-OrgID", "$ensured_x_scope_orgid"]));
-        body.push(d("server_name", &[&i.server_name]));
+        body.push(d!(header, "X-Scope-OrgID", "$ensured_x_scope_orgid"));
+        body.push(d!("server_name", i.server_name.clone()));
         body.extend(locations);
-        http.push(block("server", &[], body));
+        http.push(block(d!("server"), body));
     }
     vec![
-        d("worker_processes", &["5"]),
-        d("error_log", &["/dev/stderr", "error"]),
-        d("pid", &["/tmp/nginx.pid"]),
-        d("worker_rlimit_nofile", &["8192"]),
-        block("events", &[], vec![d("worker_connections", &["4096"])]),
-        block("http", &[], http),
+        d!("worker_processes", "5"),
+        d!("error_log", "/dev/stderr", "error"),
+        d!("pid", "/tmp/nginx.pid"),
+        d!("worker_rlimit_nofile", "8192"),
+        block(d!("events"), vec![d!("worker_connections", "4096")]),
+        block(d!("http"), http),
     ]
 }
 
-/// An argument as nginx reads it back: quoted when it is empty or holds anything special.
 /// `arg` as nginx reads it back: bare when it can be, else single-quoted.
 fn push_quoted(out: &mut String, arg: &str) {
     let special =
