@@ -654,15 +654,7 @@ fn bad_worker_data_is_skipped_with_a_warning_naming_it() {
             r.logs
         );
     }
-    let conf = r
-        .state
-        .containers
-        .iter()
-        .find(|c| c.name == "nginx")
-        .and_then(|c| c.files.get(tempo_coordinator::nginx::CONFIG_PATH))
-        .expect("nginx.conf")
-        .content()
-        .to_owned();
+    let conf = pushed_nginx_conf(&r).expect("nginx.conf pushed");
     assert!(conf.contains("worker-0.worker-endpoints.cos.svc.cluster.local:3200"));
     assert!(!conf.contains("teapot"), "{conf}");
     assert!(app_bag(&r, 901).contains_key("worker_config"));

@@ -296,14 +296,7 @@ fn compare(case: &Value, r: &Report) -> Vec<String> {
         }
     }
     if let Some(want) = e["nginx_config"].as_str() {
-        let got = r
-            .state
-            .containers
-            .iter()
-            .find(|c| c.name == "nginx")
-            .and_then(|c| c.files.get(nginx::CONFIG_PATH))
-            .map(|f| f.content().to_owned())
-            .unwrap_or_default();
+        let got = common::pushed_nginx_conf(r).unwrap_or_default();
         let (g, w) = (nginx::tokens(&got), with_grpc_fix(nginx::tokens(want)));
         if normalised(&g) != normalised(&w) {
             let at = g

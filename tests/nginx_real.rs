@@ -59,12 +59,7 @@ fn three_workers(frontend: &str, distributor: &str, backend: &str) -> String {
 fn pushed_config(yaml: &str) -> String {
     let r = inproc(&state(yaml), &EventSpec::new("config-changed"));
     assert_eq!(r.exit_code, 0, "{}", r.stderr);
-    r.state
-        .containers
-        .iter()
-        .find(|c| c.name == "nginx")
-        .and_then(|c| c.files.get(CONFIG_PATH))
-        .map(|f| f.content().to_owned())
+    pushed_nginx_conf(&r)
         .unwrap_or_else(|| panic!("no {CONFIG_PATH} pushed; status {:?}", r.unit_status))
 }
 

@@ -182,15 +182,7 @@ fn the_python_worker_accepts_our_databag_and_starts_tempo() {
     );
     assert!(r.ok(), "{}", r.stderr);
     assert_eq!(status(&r).0, "active", "{:?}", status(&r));
-    let nginx_conf = r
-        .state
-        .containers
-        .iter()
-        .find(|c| c.name == "nginx")
-        .and_then(|c| c.files.get(tempo_coordinator::nginx::CONFIG_PATH))
-        .expect("nginx.conf")
-        .content()
-        .to_owned();
+    let nginx_conf = pushed_nginx_conf(&r).expect("nginx.conf pushed");
     assert!(
         nginx_conf.contains(&format!("server {address}:3200 resolve;")),
         "{nginx_conf}"

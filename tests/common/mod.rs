@@ -159,3 +159,13 @@ pub fn status(r: &Report) -> (String, String) {
     let s = r.unit_status.as_ref().expect("unit status set");
     (s.status.clone(), s.message.clone())
 }
+
+/// The nginx.conf the charm has pushed to the `nginx` container, after the hook.
+pub fn pushed_nginx_conf(r: &Report) -> Option<String> {
+    r.state
+        .containers
+        .iter()
+        .find(|c| c.name == "nginx")
+        .and_then(|c| c.files.get(tempo_coordinator::nginx::CONFIG_PATH))
+        .map(|f| f.content().to_owned())
+}
