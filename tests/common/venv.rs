@@ -8,7 +8,9 @@ use std::process::Command;
 pub fn venv(name: &str, packages: &[&str]) -> Result<PathBuf, String> {
     // Tests of one binary run on threads: one of them makes the venv, the others wait for it.
     static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one_at_a_time = MAKING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _one_at_a_time = MAKING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("target/test-venvs")
         .join(name);
