@@ -194,6 +194,31 @@ fn gone(e: &HookToolError) -> bool {
     )
 }
 
+/// A read on a relation that may vanish mid-hook: `Ok(None)` when it did.
+fn unless_gone<T>(read: Result<T, HookToolError>) -> Result<Option<T>, HookToolError> {
+    match read {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if gone(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The remote units of `relation` without the one departing in this hook, in unit order.
+fn remote_units<R: Runner>(
+    ctx: &Context,
+    tools: &HookTools<R>,
+    relation: &RelationId,
+) -> Result<Vec<UnitName>, HookToolError> {
+    let departing = ctx.event.relation().and_then(|r| r.departing_unit.as_ref());
+    let mut units: Vec<UnitName> = tools
+        .relation_list(relation)?
+        .into_iter()
+        .filter(|u| Some(u) != departing)
+        .collect();
+    units.sort_by_key(|u| u.number());
+    Ok(units)
+}
+
 /// The JSON-quoted FQDN a peer wrote (cosl's DatabagModel writes `json.dumps(value)`);
 /// a bare string is accepted too. Bounded: anything long or odd is ignored.
 pub fn parse_peer_fqdn(bag: &Databag) -> Option<String> {
@@ -242,92 +267,60 @@ pub fn read<R: Runner>(
 
     let mut ingress = None;
     if let (true, Some(relation)) = (leader, ingress_rel) {
-        let traefik = match read_remote_app_bag(ctx, tools, &relation) {
-            Ok(bag) => Some(bag),
-            Err(e) if gone(&e) => {
-                tracing::warn!(relation = %relation, "the ingress relation vanished during the hook; ignoring it");
-                None
+        match unless_gone(read_remote_app_bag(ctx, tools, &relation))? {
+            Some(traefik) => ingress = Some(Ingress { relation, traefik }),
+            None => {
+                tracing::warn!(relation = %relation, "the ingress relation vanished during the hook; ignoring it")
             }
-            Err(e) => return Err(e),
-        };
-        ingress = traefik.map(|traefik| Ingress { relation, traefik });
+        }
     }
 
     let mut peers = None;
     if let Some(relation) = peer_rel {
         let mut units = Vec::new();
         if leader && ingress.is_some() {
-            let departing = ctx.event.relation().and_then(|r| r.departing_unit.clone());
-            match tools.relation_list(&relation) {
-                Ok(list) => {
-                    for unit in list.into_iter().filter(|u| Some(u) != departing.as_ref()) {
-                        let fqdn = match tools.relation_get_unit(&relation, &unit) {
-                            Ok(bag) => parse_peer_fqdn(&bag),
-                            Err(e) if gone(&e) => None,
-                            Err(e) => return Err(e),
-                        };
-                        units.push((unit, fqdn));
-                    }
-                }
-                Err(e) if gone(&e) => {}
-                Err(e) => return Err(e),
+            for unit in unless_gone(remote_units(ctx, tools, &relation))?.unwrap_or_default() {
+                let bag = unless_gone(tools.relation_get_unit(&relation, &unit))?;
+                let fqdn = bag.as_ref().and_then(parse_peer_fqdn);
+                units.push((unit, fqdn));
             }
-            units.sort_by_key(|(u, _)| u.number());
         }
         peers = Some(Peers { relation, units });
     }
 
     let s3 = match live(tools.relation_ids(S3)?).into_iter().next() {
         None => None,
-        Some(relation) => match read_remote_app_bag(ctx, tools, &relation) {
-            Ok(bag) => Some(S3Relation {
+        Some(relation) => {
+            unless_gone(read_remote_app_bag(ctx, tools, &relation))?.map(|bag| S3Relation {
                 info: S3ConnectionInfo::from_databag(&bag),
                 relation,
-            }),
-            Err(e) if gone(&e) => None,
-            Err(e) => return Err(e),
-        },
+            })
+        }
     };
     let mut workers = Vec::new();
     for relation in live(tools.relation_ids(CLUSTER)?) {
-        match read_worker(ctx, tools, &relation) {
-            Ok(Some(w)) => workers.push(w),
-            Ok(None) => {}
-            Err(e) if gone(&e) => {}
-            Err(e) => return Err(e),
-        }
+        workers.extend(unless_gone(read_worker(ctx, tools, &relation))?.flatten());
     }
     // Every unit reads the requests: its nginx serves, and it opens, the requested receivers.
     let mut tracing = Vec::new();
     for relation in live(tools.relation_ids(TRACING)?) {
-        match read_remote_app_bag(ctx, tools, &relation) {
-            Ok(bag) => tracing.push(TracingRequirer {
+        if let Some(bag) = unless_gone(read_remote_app_bag(ctx, tools, &relation))? {
+            tracing.push(TracingRequirer {
                 request: TracingRequirerAppData::from_databag(&bag),
                 relation,
-            }),
-            Err(e) if gone(&e) => {}
-            Err(e) => return Err(e),
+            });
         }
     }
     let mut remote_write = Vec::new();
     for relation in live(tools.relation_ids(REMOTE_WRITE)?) {
-        let departing = ctx.event.relation().and_then(|r| r.departing_unit.clone());
-        let units = match tools.relation_list(&relation) {
-            Ok(u) => u,
-            Err(e) if gone(&e) => continue,
-            Err(e) => return Err(e),
-        };
-        for unit in units.iter().filter(|u| Some(*u) != departing.as_ref()) {
-            match tools.relation_get_unit(&relation, unit) {
-                Ok(bag) => {
-                    if let Some(url) = parse_remote_write(&bag) {
-                        remote_write.push(url);
-                    } else if bag.contains_key("remote_write") {
-                        tracing::warn!(relation = %relation, unit = %unit, "ignoring a remote_write that is not {{\"url\": \"http(s)://...\"}}");
-                    }
-                }
-                Err(e) if gone(&e) => {}
-                Err(e) => return Err(e),
+        for unit in unless_gone(remote_units(ctx, tools, &relation))?.unwrap_or_default() {
+            let Some(bag) = unless_gone(tools.relation_get_unit(&relation, &unit))? else {
+                continue;
+            };
+            if let Some(url) = parse_remote_write(&bag) {
+                remote_write.push(url);
+            } else if bag.contains_key("remote_write") {
+                tracing::warn!(relation = %relation, unit = %unit, "ignoring a remote_write that is not {{\"url\": \"http(s)://...\"}}");
             }
         }
     }
@@ -377,13 +370,7 @@ fn read_worker<R: Runner>(
     tools: &HookTools<R>,
     relation: &RelationId,
 ) -> Result<Option<WorkerApp>, HookToolError> {
-    let departing = ctx.event.relation().and_then(|r| r.departing_unit.clone());
-    let mut units: Vec<UnitName> = tools
-        .relation_list(relation)?
-        .into_iter()
-        .filter(|u| Some(u) != departing.as_ref())
-        .collect();
-    units.sort_by_key(|u| u.number());
+    let units = remote_units(ctx, tools, relation)?;
     let app = match units.first() {
         Some(u) => u.app().to_owned(),
         None => remote_app_name(ctx, tools, relation)?,
