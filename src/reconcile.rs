@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::inputs::{peer_fqdn_value, writes_peer_fqdn, Inputs, PEER_FQDN_KEY};
 use super::nginx::{Location, NginxInputs, Server, Upstream, PROXY_WORKER_TELEMETRY_PORT};
 use super::tempo_config::{self, AddressesByRole, TempoRole, MEMBERLIST_PORT};
-use super::urls::{app_host, unit_fqdn, TEMPO_GRPC_PORT, TEMPO_HTTP_PORT};
+use super::urls::{app_host, receiver_port, unit_fqdn, TEMPO_GRPC_PORT, TEMPO_HTTP_PORT};
 use charm_interfaces::s3::S3ConnectionInfo;
 use charm_interfaces::tempo_api::TempoApiAppData;
 use charm_interfaces::tempo_cluster::{cpython_set_order, ClusterProviderAppData};
@@ -36,41 +36,30 @@ pub const SERVER_PORTS: [ServerPort; 7] = [
     },
     ServerPort {
         protocol: "zipkin",
-        port: 9411,
+        port: receiver_port(ReceiverProtocol::Zipkin),
         grpc: false,
     },
     ServerPort {
         protocol: "otlp_grpc",
-        port: 4317,
+        port: receiver_port(ReceiverProtocol::OtlpGrpc),
         grpc: true,
     },
     ServerPort {
         protocol: "otlp_http",
-        port: 4318,
+        port: receiver_port(ReceiverProtocol::OtlpHttp),
         grpc: false,
     },
     ServerPort {
         protocol: "jaeger_thrift_http",
-        port: 14268,
+        port: receiver_port(ReceiverProtocol::JaegerThriftHttp),
         grpc: false,
     },
     ServerPort {
         protocol: "jaeger_grpc",
-        port: 14250,
+        port: receiver_port(ReceiverProtocol::JaegerGrpc),
         grpc: true,
     },
 ];
-
-/// The port of each receiver (the OpenTelemetry collector's defaults).
-pub fn receiver_port(p: ReceiverProtocol) -> u16 {
-    match p {
-        ReceiverProtocol::Zipkin => 9411,
-        ReceiverProtocol::OtlpGrpc => 4317,
-        ReceiverProtocol::OtlpHttp => 4318,
-        ReceiverProtocol::JaegerThriftHttp => 14268,
-        ReceiverProtocol::JaegerGrpc => 14250,
-    }
-}
 
 /// What to do in the workload containers.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,6 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Value};
 
 use charm_interfaces::s3::S3ConnectionInfo;
+use charm_interfaces::tracing::ReceiverProtocol;
+
+use crate::urls::receiver_port;
 
 /// Memberlist gossip port.
 pub const MEMBERLIST_PORT: u16 = 7946;
@@ -145,11 +148,12 @@ fn s3_section(s3: &S3ConnectionInfo) -> Value {
 /// The receivers every distributor runs (all five, whatever is requested: the coordinator
 /// opens ports only for the enabled ones).
 fn receivers() -> Value {
-    let ep = |port: u16| json!({"endpoint": format!("0.0.0.0:{port}")});
+    use ReceiverProtocol::*;
+    let ep = |p: ReceiverProtocol| json!({"endpoint": format!("0.0.0.0:{}", receiver_port(p))});
     json!({
-        "zipkin": ep(9411),
-        "otlp": {"protocols": {"http": ep(4318), "grpc": ep(4317)}},
-        "jaeger": {"protocols": {"thrift_http": ep(14268), "grpc": ep(14250)}},
+        "zipkin": ep(Zipkin),
+        "otlp": {"protocols": {"http": ep(OtlpHttp), "grpc": ep(OtlpGrpc)}},
+        "jaeger": {"protocols": {"thrift_http": ep(JaegerThriftHttp), "grpc": ep(JaegerGrpc)}},
     })
 }
 

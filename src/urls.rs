@@ -5,12 +5,25 @@
 //! `<app>` in front of the application (contract §6). So the application is reachable at
 //! `<app>.<model>.svc.<domain>` and unit N at `<app>-<N>.<app>-endpoints.<model>.svc.<domain>`.
 
+use charm_interfaces::tracing::ReceiverProtocol;
 use juju_charm::UnitName;
 
 /// Tempo's HTTP API port.
 pub const TEMPO_HTTP_PORT: u16 = 3200;
 /// Tempo's gRPC API port.
 pub const TEMPO_GRPC_PORT: u16 = 9096;
+
+/// The port of each receiver (the OpenTelemetry collector's defaults), on the workers and in
+/// front of them alike.
+pub const fn receiver_port(p: ReceiverProtocol) -> u16 {
+    match p {
+        ReceiverProtocol::Zipkin => 9411,
+        ReceiverProtocol::OtlpGrpc => 4317,
+        ReceiverProtocol::OtlpHttp => 4318,
+        ReceiverProtocol::JaegerThriftHttp => 14268,
+        ReceiverProtocol::JaegerGrpc => 14250,
+    }
+}
 
 /// The default cluster domain.
 pub const DEFAULT_DOMAIN: &str = "svc.cluster.local";
