@@ -123,11 +123,11 @@ fn running(c: &Container, service: &str) -> Result<bool, PebbleError> {
 }
 
 fn push(c: &Container, path: &str, content: &str) -> Result<(), PebbleError> {
-    let opts = PushOptions {
-        make_dirs: true,
-        ..PushOptions::default()
-    };
-    c.push(path, content.as_bytes(), &opts)
+    c.push(
+        path,
+        content.as_bytes(),
+        &PushOptions::default().make_dirs(),
+    )
 }
 
 /// Brings nginx to `config` and its layer: the file is pushed only when it differs, the
