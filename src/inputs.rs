@@ -373,7 +373,7 @@ fn read_worker<R: Runner>(
     let units = remote_units(ctx, tools, relation)?;
     let app = match units.first() {
         Some(u) => u.app().to_owned(),
-        None => remote_app_name(ctx, tools, relation)?,
+        None => tools.remote_app(relation, ctx.event.remote_app_on(relation))?,
     };
     if app.is_empty() {
         return Ok(None);
@@ -398,36 +398,18 @@ fn read_worker<R: Runner>(
     }))
 }
 
-/// The remote application's name: `JUJU_REMOTE_APP` when the hook is on this relation
-/// (saving a `relation-list --app`, as ops does), else asked.
-fn remote_app_name<R: Runner>(
-    ctx: &Context,
-    tools: &HookTools<R>,
-    relation: &RelationId,
-) -> Result<String, HookToolError> {
-    let hinted = ctx
-        .event
-        .relation()
-        .filter(|r| r.relation == *relation)
-        .and_then(|r| r.remote_app.clone());
-    match hinted {
-        Some(a) => Ok(a),
-        None => tools.relation_list_app(relation),
-    }
-}
-
-/// The remote app's databag; the app name comes from `JUJU_REMOTE_APP` when the hook is on
-/// this relation (saving a `relation-list --app`), as ops does.
+/// The remote app's databag (empty while Juju does not know the app yet); its name from
+/// `JUJU_REMOTE_APP` when the hook is on this relation.
 fn read_remote_app_bag<R: Runner>(
     ctx: &Context,
     tools: &HookTools<R>,
     relation: &RelationId,
 ) -> Result<Databag, HookToolError> {
-    let app = remote_app_name(ctx, tools, relation)?;
-    if app.is_empty() {
-        return Ok(Databag::new());
-    }
-    tools.relation_get_app(relation, &app)
+    let known = ctx.event.remote_app_on(relation);
+    Ok(tools
+        .remote_app_databag(relation, known)?
+        .map(|(_, bag)| bag)
+        .unwrap_or_default())
 }
 
 /// This pod's FQDN, as Python's `socket.getfqdn()` finds it: the hostname looked up in

@@ -506,14 +506,14 @@ impl<'a, R: Runner> TempoApiRequirer<'a, R> {
         let Some(relation) = relations.into_iter().next() else {
             return Ok(None);
         };
-        let app = match &self.remote_app_hint {
-            Some((r, app)) if *r == relation => app.clone(),
-            _ => self.tools.relation_list_app(&relation)?,
-        };
-        if app.is_empty() {
+        let known = self
+            .remote_app_hint
+            .as_ref()
+            .filter(|(r, _)| *r == relation)
+            .map(|(_, app)| app.as_str());
+        let Some((app, bag)) = self.tools.remote_app_databag(&relation, known)? else {
             return Ok(None);
-        }
-        let bag = self.tools.relation_get_app(&relation, &app)?;
+        };
         TempoApiAppData::from_databag(&bag).map_err(|source| RequirerError::Invalid {
             relation,
             app,

@@ -450,14 +450,13 @@ fn remote_bag<R: Runner>(
     relation: &RelationId,
     hint: &Option<(RelationId, String)>,
 ) -> Result<Option<Databag>, HookToolError> {
-    let app = match hint {
-        Some((r, app)) if r == relation => app.clone(),
-        _ => tools.relation_list_app(relation)?,
-    };
-    if app.is_empty() {
-        return Ok(None);
-    }
-    tools.relation_get_app(relation, &app).map(Some)
+    let known = hint
+        .as_ref()
+        .filter(|(r, _)| r == relation)
+        .map(|(_, app)| app.as_str());
+    Ok(tools
+        .remote_app_databag(relation, known)?
+        .map(|(_, bag)| bag))
 }
 
 /// The provider side (Tempo): reads what requirers ask for and publishes receivers.

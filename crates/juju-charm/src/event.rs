@@ -208,6 +208,14 @@ impl Event {
         }
     }
 
+    /// `JUJU_REMOTE_APP` when this is an event on `relation`: the remote application's name
+    /// without a `relation-list --app` (ops takes the same shortcut).
+    pub fn remote_app_on(&self, relation: &RelationId) -> Option<&str> {
+        self.relation()
+            .filter(|r| r.relation == *relation)
+            .and_then(|r| r.remote_app.as_deref())
+    }
+
     pub(crate) fn parse(
         dispatch_path: &str,
         vars: &RawEventVars<'_>,

@@ -200,6 +200,36 @@ impl<R: Runner> HookTools<R> {
         Ok(name.unwrap_or_default())
     }
 
+    /// The remote application's name on `relation`: `known` when the caller has it (see
+    /// [`Event::remote_app_on`](crate::Event::remote_app_on)), else `relation-list --app`.
+    /// Empty while Juju does not know the remote application yet.
+    pub fn remote_app(
+        &self,
+        relation: &RelationId,
+        known: Option<&str>,
+    ) -> Result<String, HookToolError> {
+        match known {
+            Some(app) => Ok(app.to_owned()),
+            None => self.relation_list_app(relation),
+        }
+    }
+
+    /// The remote application's name and whole databag on `relation` (one `relation-get`,
+    /// and a `relation-list --app` unless `known` names it); `None` while the remote
+    /// application is not known yet.
+    pub fn remote_app_databag(
+        &self,
+        relation: &RelationId,
+        known: Option<&str>,
+    ) -> Result<Option<(String, Databag)>, HookToolError> {
+        let app = self.remote_app(relation, known)?;
+        if app.is_empty() {
+            return Ok(None);
+        }
+        let bag = self.relation_get_app(relation, &app)?;
+        Ok(Some((app, bag)))
+    }
+
     /// `relation-get --format=json -r <rel> - <unit>`: a unit's whole databag.
     pub fn relation_get_unit(
         &self,
