@@ -28,18 +28,20 @@ fn step_json(r: &Report) -> Value {
     })
 }
 
+/// `{"status": .., "message": ..}` as `juju status` shows it (`blocked: message`).
+fn status_text(s: &Value) -> String {
+    match (s["status"].as_str(), s["message"].as_str()) {
+        (Some(st), Some("")) => st.to_owned(),
+        (Some(st), Some(m)) => format!("{st}: {m}"),
+        _ => "-".to_owned(),
+    }
+}
+
 fn step_line(n: usize, step: &Value) -> String {
     if let Some(change) = step["change"].as_str() {
         return format!("        ~ {change}");
     }
-    let status = match (
-        step["unit_status"]["status"].as_str(),
-        step["unit_status"]["message"].as_str(),
-    ) {
-        (Some(s), Some("")) => s.to_owned(),
-        (Some(s), Some(m)) => format!("{s}: {m}"),
-        _ => "-".to_owned(),
-    };
+    let status = status_text(&step["unit_status"]);
     format!(
         "{n:>4}  {:<40} {:>4} {:>5} {:>6}  {status}",
         step["event"].as_str().unwrap_or(""),
@@ -105,13 +107,8 @@ fn short(v: &str) -> String {
 fn result_text(r: &Value) -> Result<String> {
     use std::fmt::Write;
     let mut o = String::new();
-    let status = |s: &Value| match (s["status"].as_str(), s["message"].as_str()) {
-        (Some(st), Some("")) => st.to_owned(),
-        (Some(st), Some(m)) => format!("{st}: {m}"),
-        _ => "-".to_owned(),
-    };
-    writeln!(o, "\nunit status: {}", status(&r["unit_status"]))?;
-    writeln!(o, "app status:  {}", status(&r["app_status"]))?;
+    writeln!(o, "\nunit status: {}", status_text(&r["unit_status"]))?;
+    writeln!(o, "app status:  {}", status_text(&r["app_status"]))?;
     writeln!(o, "open ports:  {}", r["opened_ports"])?;
     writeln!(o, "\n== databags the charm wrote ==")?;
     for (rel, bags) in r["databags"].as_object().into_iter().flatten() {
@@ -142,6 +139,7 @@ pub fn run(root: &Path, charm_dir: &Path, sim: &Path, as_json: bool) -> Result<(
     let opts = ProcessOptions::new(sim.to_path_buf());
     let mut steps = Vec::new();
     let mut last: Option<Report> = None;
+    let mut failed: Option<Report> = None;
     let mut hooks = 0;
     if !as_json {
         println!("A deployment walked through charm-sim, as Juju orders the hooks ({SCENARIO}):");
@@ -154,6 +152,9 @@ pub fn run(root: &Path, charm_dir: &Path, sim: &Path, as_json: bool) -> Result<(
             (_, Some(r)) => {
                 hooks += 1;
                 last = Some(r.clone());
+                if !r.ok() && failed.is_none() {
+                    failed = Some(r.clone());
+                }
                 step_json(r)
             }
             (_, None) => return,
@@ -163,7 +164,7 @@ pub fn run(root: &Path, charm_dir: &Path, sim: &Path, as_json: bool) -> Result<(
         }
         steps.push(entry);
     })?;
-    if let Some(r) = last.as_ref().filter(|r| !r.ok()) {
+    if let Some(r) = failed {
         bail!("the hook {} failed:\n{}", r.event, r.stderr);
     }
     let last = last.context("the scenario ran no hook")?;
