@@ -315,14 +315,17 @@ pub fn apply<R: Runner>(tools: &HookTools<R>, app: &str, plan: &Plan) -> Result<
     if let Some((r, bag)) = &plan.ingress {
         relation_set(r, bag)?;
     }
-    if let Some((r, bag)) = &plan.peer {
+    for (r, bag) in &plan.unit_bags {
         match tools.relation_set_unit(r, bag) {
             Ok(()) => {}
             Err(e) if vanished(&e) => {
-                tracing::warn!(relation = %r, "peer relation vanished during the hook")
+                tracing::warn!(relation = %r, "relation vanished during the hook")
             }
             Err(e) => return Err(e.into()),
         }
+    }
+    for (r, bag) in &plan.app_bags {
+        relation_set(r, bag)?;
     }
     for (r, bag) in &plan.cluster {
         relation_set(r, bag)?;

@@ -75,8 +75,12 @@ pub struct Plan {
     pub tempo_api: Option<(TempoApiAppData, Vec<RelationId>)>,
     /// Our application databag on the ingress relation (leader only).
     pub ingress: Option<(RelationId, Databag)>,
-    /// Our unit databag on the peer relation.
-    pub peer: Option<(RelationId, Databag)>,
+    /// Application databags to write (leader only), one `relation-set` each; integrations
+    /// add theirs with [`Plan::write_app`], which merges keys written to the same relation.
+    pub app_bags: BTreeMap<RelationId, Databag>,
+    /// Unit databags to write (every unit), one `relation-set` each, merged per relation
+    /// ([`Plan::write_unit`]): the peer relation's `fqdn` among them.
+    pub unit_bags: BTreeMap<RelationId, Databag>,
     /// `application-version-set`, on events where the charm may have changed.
     pub app_version: Option<&'static str>,
     /// This unit's status.
@@ -95,6 +99,45 @@ pub struct Plan {
     pub ports: Option<BTreeSet<u16>>,
     /// The enabled receivers and their URLs (for the list-receivers action).
     pub receivers: Vec<(ReceiverProtocol, String)>,
+}
+
+impl Plan {
+    /// Adds keys to our application databag on `relation` (merged with what other planners
+    /// wrote there this hook; a later key wins).
+    pub fn write_app(&mut self, relation: &RelationId, bag: Databag) {
+        self.app_bags
+            .entry(relation.clone())
+            .or_default()
+            .extend(bag);
+    }
+    /// Adds keys to our unit databag on `relation` (merged as [`Plan::write_app`] does).
+    pub fn write_unit(&mut self, relation: &RelationId, bag: Databag) {
+        self.unit_bags
+            .entry(relation.clone())
+            .or_default()
+            .extend(bag);
+    }
+}
+
+/// Tempo's base URLs (scheme and host, no port): the in-cluster one, and the most external
+/// one (Traefik's when the ingress is ready, else the in-cluster one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TempoUrls {
+    /// `http://<app>.<model>.svc.<domain>`.
+    pub direct: String,
+    /// Traefik's `<scheme>://<external_host>` once it answered.
+    pub external: Option<String>,
+}
+
+impl TempoUrls {
+    /// The most external base URL.
+    pub fn most_external(&self) -> &str {
+        self.external.as_deref().unwrap_or(&self.direct)
+    }
+    /// Tempo's HTTP API at the most external URL (`<base>:3200`).
+    pub fn http_api(&self) -> String {
+        format!("{}:{TEMPO_HTTP_PORT}", self.most_external())
+    }
 }
 
 /// The cluster as the roles of the valid worker applications make it.
@@ -289,16 +332,13 @@ pub fn reconcile(i: &Inputs) -> Plan {
     let own_unit_fqdn = unit_fqdn(&i.unit, &i.model, i.own_fqdn.as_deref());
     let server_name = i.own_fqdn.clone().unwrap_or_else(|| own_unit_fqdn.clone());
 
-    let peer = i
-        .peers
-        .as_ref()
-        .filter(|_| writes_peer_fqdn(&i.event))
-        .map(|p| {
-            (
-                p.relation.clone(),
-                [(PEER_FQDN_KEY.to_owned(), peer_fqdn_value(&own_unit_fqdn))].into(),
-            )
-        });
+    let mut unit_bags = BTreeMap::new();
+    if let Some(p) = i.peers.as_ref().filter(|_| writes_peer_fqdn(&i.event)) {
+        unit_bags.insert(
+            p.relation.clone(),
+            [(PEER_FQDN_KEY.to_owned(), peer_fqdn_value(&own_unit_fqdn))].into(),
+        );
+    }
     let app_version = matches!(i.event, Event::Install | Event::UpgradeCharm | Event::Start)
         .then_some(TEMPO_VERSION);
     let s3_request = i
@@ -313,7 +353,8 @@ pub fn reconcile(i: &Inputs) -> Plan {
     let mut plan = Plan {
         tempo_api: None,
         ingress: None,
-        peer,
+        app_bags: BTreeMap::new(),
+        unit_bags,
         app_version,
         unit_status: Status::active(""),
         app_status: None,
@@ -426,7 +467,11 @@ pub fn reconcile(i: &Inputs) -> Plan {
             Err(e) => problems.push(Status::blocked(format!("ingress: {e}"))),
         }
     }
-    let base = external.clone().unwrap_or_else(|| direct.clone());
+    let tempo_urls = TempoUrls {
+        direct: direct.clone(),
+        external: external.clone(),
+    };
+    let base = tempo_urls.most_external().to_owned();
     let receiver_url = |p: ReceiverProtocol| match p.transport() {
         TransportProtocolType::Grpc => {
             let netloc = base
@@ -727,8 +772,7 @@ mod tests {
             data.grpc.direct_url.as_str(),
             "http://tempo.cos.svc.k8s.internal:9096/"
         );
-        let (rel, bag) = plan.peer.expect("peer write on upgrade-charm");
-        assert_eq!(rel, RelationId::new("peers", 3));
+        let bag = &plan.unit_bags[&RelationId::new("peers", 3)];
         assert_eq!(
             bag["fqdn"],
             "\"tempo-0.tempo-endpoints.cos.svc.k8s.internal\""
