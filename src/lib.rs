@@ -89,6 +89,16 @@ pub fn handles(event: &Event) -> bool {
                 | inputs::S3
                 | inputs::TRACING
                 | inputs::REMOTE_WRITE
+                | "grafana-source"
+                | "receive-datasource"
+                | "catalogue"
+                | "metrics-endpoint"
+                | "grafana-dashboard"
+                | "probes"
+                | "logging"
+                | "self-charm-tracing"
+                | "self-workload-tracing"
+                | "certificates"
         ),
         Event::Pebble { container, .. } => {
             container == workload::NGINX || container == workload::EXPORTER
