@@ -2,6 +2,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod catalogue;
+pub mod datasource_exchange;
+pub mod grafana_source;
 pub mod pyjson;
 pub mod s3;
 pub mod tempo_api;
