@@ -7,6 +7,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod catalogue;
+pub mod datasource_exchange;
+pub mod grafana_source;
 pub mod inputs;
 pub mod nginx;
 pub mod reconcile;
@@ -89,9 +92,9 @@ pub fn handles(event: &Event) -> bool {
                 | inputs::S3
                 | inputs::TRACING
                 | inputs::REMOTE_WRITE
-                | "grafana-source"
-                | "receive-datasource"
-                | "catalogue"
+                | grafana_source::ENDPOINT
+                | datasource_exchange::ENDPOINT
+                | catalogue::ENDPOINT
                 | "metrics-endpoint"
                 | "grafana-dashboard"
                 | "probes"

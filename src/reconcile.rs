@@ -516,6 +516,21 @@ pub fn reconcile(i: &Inputs) -> Plan {
             }
         }
 
+        // Grafana: Tempo as a datasource, its uids to Loki and Mimir, the catalogue entry.
+        let source = super::grafana_source::Source {
+            model: &i.model,
+            model_uuid: &i.model_uuid,
+            app: &i.app,
+        };
+        let (g, x) = (&i.grafana_sources, &i.datasource_exchange);
+        for (r, bag) in super::grafana_source::plan(source, g, x, &i.remote_write_apps, &tempo_urls)
+            .into_iter()
+            .chain(super::datasource_exchange::plan(x, g))
+            .chain(super::catalogue::plan(&i.app, &i.catalogue, &tempo_urls))
+        {
+            plan.write_app(&r, bag);
+        }
+
         // The workers' configuration.
         let remote_write: Vec<String> = i
             .remote_write
@@ -625,6 +640,7 @@ mod tests {
         Inputs {
             app: "tempo".into(),
             model: "cos".into(),
+            model_uuid: "5f0c7e2a-3b9d-4c61-8a47-0d2e6b1f9a53".into(),
             unit: UnitName::new("tempo", 0),
             own_fqdn: None,
             event: Event::UpdateStatus,
@@ -648,6 +664,10 @@ mod tests {
             workers: vec![worker(10, "w", "all")],
             tracing: vec![],
             remote_write: vec![],
+            remote_write_apps: BTreeSet::new(),
+            grafana_sources: vec![],
+            datasource_exchange: vec![],
+            catalogue: vec![],
             opened_ports: vec![],
             resolver: Some("10.152.183.10".into()),
             ipv6: false,
