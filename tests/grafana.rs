@@ -4,7 +4,11 @@
 
 mod common;
 
+use charm_interfaces::datasource_exchange::{is_type, DatasourceExchangeAppData};
+use charm_interfaces::grafana_source::{is_uid, GrafanaReply};
 use common::recorded::{self, run};
+use juju_charm::Databag;
+use proptest::prelude::*;
 use serde_json::{json, Value};
 
 fn full_cos() -> Value {
@@ -14,7 +18,7 @@ fn full_cos() -> Value {
         .expect("full-cos is recorded")
 }
 
-fn relation_mut<'a>(case: &'a mut Value, id: u64) -> &'a mut Value {
+fn relation_mut(case: &mut Value, id: u64) -> &mut Value {
     case["case"]["relations"]
         .as_array_mut()
         .expect("relations")
@@ -187,5 +191,58 @@ fn one_read_and_one_write_per_relation_and_nothing_on_a_non_leader() {
                 || a.starts_with("catalogue")
         });
         assert!(!touches, "a non-leader called {} {:?}", c.tool, c.args);
+    }
+}
+
+/// Mostly uids, sometimes anything.
+fn uid_like() -> impl Strategy<Value = String> {
+    prop_oneof![3 => "[A-Za-z0-9_.-]{0,10}", 1 => any::<String>()]
+}
+
+/// A value Grafana or a datasource peer might write: one of the recorded shapes with a part
+/// swapped for arbitrary text, or arbitrary text.
+fn remote_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        uid_like(),
+        "[ -~]{0,12}",
+        ("[a-z_]{0,8}", uid_like()).prop_map(|(t, uid)| format!(
+            r#"[{{"type":"{t}","uid":{},"grafana_uid":"g"}}]"#,
+            json!(uid)
+        )),
+        uid_like().prop_map(|u| format!("{{\"tempo/0\": {}}}", json!(u))),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Whatever Grafana writes, reading it never panics, and what is accepted holds only
+    /// uids of the grammar and reads back the same from what we would write.
+    #[test]
+    fn any_grafana_reply_is_read_safely(uid in remote_value(), uids in remote_value(),
+                                        base in remote_value(), app in remote_value()) {
+        let bag: Databag = [
+            ("grafana_uid", uid), ("datasource_uids", uids),
+            ("grafana_base_url", base), ("app_datasource_uid", app),
+        ].into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        if let Ok(Some(r)) = GrafanaReply::from_databag(&bag) {
+            prop_assert!(is_uid(&r.grafana_uid));
+            prop_assert!(r.datasource_uids.values().all(|u| is_uid(u)));
+            prop_assert!(r.app_datasource_uid.as_deref().is_none_or(is_uid));
+            prop_assert_eq!(GrafanaReply::from_databag(&r.to_databag()), Ok(Some(r.clone())));
+        }
+    }
+
+    /// Whatever a Loki or Mimir publishes, reading it never panics, and what is accepted is
+    /// of the grammar and reads back from our own writing.
+    #[test]
+    fn any_datasource_list_is_read_safely(raw in remote_value()) {
+        let bag: Databag = [("datasources".to_owned(), raw)].into();
+        if let Ok(d) = DatasourceExchangeAppData::from_databag(&bag) {
+            prop_assert!(d.datasources.iter().all(|x| is_type(&x.ds_type) && is_uid(&x.uid) && is_uid(&x.grafana_uid)));
+            let back = DatasourceExchangeAppData::from_databag(&d.to_databag());
+            prop_assert_eq!(back.map(|b| b.datasources.len()), Ok(d.datasources.len()));
+        }
     }
 }
