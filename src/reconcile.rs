@@ -737,6 +737,12 @@ mod tests {
             ),
         ] {
             let mut i = inputs(true);
+            i.grafana_sources = vec![crate::grafana_source::GrafanaRelation {
+                relation: RelationId::new("grafana-source", 40),
+                reply: Ok(None),
+            }];
+            i.catalogue = vec![RelationId::new("catalogue", 60)];
+            assert_eq!(reconcile(&i).app_bags.len(), 2, "offered once it can work");
             change(&mut i);
             let plan = reconcile(&i);
             assert_eq!(plan.unit_status, Status::blocked(message));
@@ -746,6 +752,7 @@ mod tests {
                     && plan.cluster.is_empty()
                     && plan.ports.is_none()
                     && plan.workload.is_none()
+                    && plan.app_bags.is_empty()
             );
         }
     }
