@@ -233,17 +233,21 @@ impl Juju {
     }
 
     /// Runs a Python script in `unit`'s charm container (the charm base has python3), inside
-    /// the cluster where the `*.svc.cluster.local` names resolve; its stdout. The script
-    /// and its `ARGS` (JSON) travel hex-encoded, so no shell quoting touches them.
+    /// the cluster where the `*.svc.cluster.local` names resolve; its stdout. `juju exec`
+    /// joins its arguments and runs them with a shell on the unit, so the script and its
+    /// `ARGS` (JSON) travel as one hex string inside double quotes: nothing in them reaches
+    /// the shell.
     pub fn python_in(&self, unit: &str, script: &str, args: &Value) -> Result<String, String> {
         let hex = |s: &str| s.bytes().map(|b| format!("{b:02x}")).collect::<String>();
-        let code = format!(
-            "import json\nARGS = json.loads(bytes.fromhex('{}').decode())\n\
-             exec(bytes.fromhex('{}').decode())",
+        let program = format!(
+            "import json\nARGS = json.loads(bytes.fromhex('{}').decode())\n{script}",
             hex(&args.to_string()),
-            hex(script)
         );
-        self.try_cli(&["exec", "--unit", unit, "--", "python3", "-c", &code])
+        let command = format!(
+            "python3 -c \"exec(bytes.fromhex('{}').decode())\"",
+            hex(&program)
+        );
+        self.try_cli(&["exec", "--unit", unit, "--", &command])
     }
 
     /// Makes each request in turn from inside `unit`'s pod and returns each answer. With
