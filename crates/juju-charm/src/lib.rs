@@ -25,7 +25,7 @@ pub mod types;
 
 pub use context::{Context, ContextError};
 pub use error::{ErrorKind, HookToolError};
-pub use event::{Event, RelationEvent, RelationEventKind};
+pub use event::{Event, RelationEvent, RelationEventKind, SecretEventKind};
 pub use hookcmds::{
     Databag, HookTools, LogLevel, SecretAddOptions, SecretRead, SecretRef, SecretSetOptions,
 };
