@@ -1728,6 +1728,27 @@ secrets:
     }
 
     #[test]
+    fn a_grant_on_a_relation_being_broken_fails_the_hook() {
+        let yaml = format!("{OWNER_STATE}secrets:\n  - {{id: 'secret:aaaaaaaaaaaaaaaaaaaa', owner: tempo/0, content: {{key: v}}}}\n");
+        let ctx = HookCtx {
+            hook: "tempo-cluster-relation-broken".into(),
+            relation: Some(3),
+            remote_app: Some("worker".into()),
+            ..HookCtx::default()
+        };
+        let mut m = Model::new(state(&yaml), ctx);
+        out(&run(
+            &mut m,
+            "secret-grant",
+            &["secret:aaaaaaaaaaaaaaaaaaaa"],
+            None,
+        ));
+        let c = m.finish(0);
+        assert!(c.failure.unwrap().contains("which is not alive"));
+        assert!(m.state().secrets[0].grants.is_empty());
+    }
+
+    #[test]
     fn remove_takes_one_revision_or_the_whole_secret() {
         let yaml = format!("{OWNER_STATE}secrets:\n  - {{id: 'secret:aaaaaaaaaaaaaaaaaaaa', owner: tempo, revisions: [{{revision: 1, content: {{key: a}}}}, {{revision: 2, content: {{key: b}}}}]}}\n");
         let id = "secret:aaaaaaaaaaaaaaaaaaaa";
