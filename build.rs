@@ -51,6 +51,7 @@ fn main() {
         ));
     }
     out.push_str("];\n");
-    let dest = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("dashboards.rs");
+    let dest =
+        Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("dashboards.rs");
     std::fs::write(dest, out).expect("OUT_DIR is writable");
 }

@@ -48,9 +48,12 @@ mod tests {
         plan(&i, &mut p);
         let v: serde_json::Value = serde_json::from_str(&p.app_bags[&r]["dashboards"]).unwrap();
         let keys: Vec<&String> = v["templates"].as_object().unwrap().keys().collect();
-        let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/grafana_dashboards"))
-            .unwrap()
-            .count();
+        let files = std::fs::read_dir(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/grafana_dashboards"
+        ))
+        .unwrap()
+        .count();
         assert_eq!(keys.len(), files);
         assert!(keys.iter().all(|k| k.starts_with("file:")));
         i.leader = false;

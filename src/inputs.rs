@@ -267,8 +267,7 @@ pub fn parse_peer_hostname(bag: &Databag) -> Option<String> {
     let ok = !h.is_empty()
         && h.len() <= 253
         && !h.starts_with(['.', '-'])
-        && h
-            .bytes()
+        && h.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
     ok.then(|| h.clone())
 }

@@ -263,8 +263,14 @@ mod tests {
             "tempo.cos.svc.cluster.local:3300"
         );
         assert_eq!(jobs[1]["static_configs"][0]["targets"][0], "tempo-2.h:9113");
-        assert_eq!(jobs[1]["static_configs"][0]["labels"]["juju_unit"], "tempo/2");
-        assert_eq!(jobs[2]["static_configs"][0]["labels"]["juju_unit"], "tempo/0");
+        assert_eq!(
+            jobs[1]["static_configs"][0]["labels"]["juju_unit"],
+            "tempo/2"
+        );
+        assert_eq!(
+            jobs[2]["static_configs"][0]["labels"]["juju_unit"],
+            "tempo/0"
+        );
         assert_eq!(jobs.as_array().unwrap().len(), 3);
         let rules: RuleGroups = serde_json::from_str(&p.app_bags[&r]["alert_rules"]).unwrap();
         let names: Vec<&str> = rules.groups.iter().map(|g| g.name.as_str()).collect();

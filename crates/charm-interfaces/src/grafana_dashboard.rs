@@ -128,11 +128,17 @@ mod tests {
         // The uuid: a uuid4's shape, stable for the same templates, new when they change.
         let uuid = v["uuid"].as_str().unwrap();
         let parts: Vec<&str> = uuid.split('-').collect();
-        assert_eq!(parts.iter().map(|p| p.len()).collect::<Vec<_>>(), [8, 4, 4, 4, 12]);
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            [8, 4, 4, 4, 12]
+        );
         assert!(parts[2].starts_with('4'));
         assert!(matches!(&parts[3][..1], "8" | "9" | "a" | "b"));
         assert_eq!(app_databag("tempo-coordinator-k8s", &d, &t), bag);
-        let moved = DashboardTopology { unit: "tempo/1", ..t };
+        let moved = DashboardTopology {
+            unit: "tempo/1",
+            ..t
+        };
         let other = app_databag("tempo-coordinator-k8s", &d, &moved);
         let v2: serde_json::Value = serde_json::from_str(&other["dashboards"]).unwrap();
         assert_ne!(v2["uuid"], v["uuid"]);

@@ -310,7 +310,10 @@ mod tests {
         assert_eq!(bag["prometheus_scrape_unit_name"], "tempo/1");
         assert!(!bag.contains_key("prometheus_scrape_unit_path"));
         let u = url::Url::parse("http://h.example/tempo").unwrap();
-        assert_eq!(unit_databag(&u, "t/0")["prometheus_scrape_unit_path"], "/tempo");
+        assert_eq!(
+            unit_databag(&u, "t/0")["prometheus_scrape_unit_path"],
+            "/tempo"
+        );
     }
 
     #[test]
@@ -333,7 +336,10 @@ mod tests {
         let labels = &g.groups[0].rules[0].labels;
         assert_eq!(labels["juju_application"], "tempo-worker-all");
         assert_eq!(labels["juju_model_uuid"], t.model_uuid);
-        assert_eq!(labels["juju_charm"], "kept", "existing labels are not replaced");
+        assert_eq!(
+            labels["juju_charm"], "kept",
+            "existing labels are not replaced"
+        );
         assert_eq!(labels["severity"], "critical");
         let back: RuleGroups = serde_json::from_str(&g.to_json()).unwrap();
         assert_eq!(back, g);
