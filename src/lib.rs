@@ -14,6 +14,7 @@ pub mod probes;
 pub mod reconcile;
 pub mod scrape;
 pub mod tempo_config;
+pub mod unserved;
 pub mod urls;
 pub mod workload;
 
@@ -102,6 +103,10 @@ pub fn handles(event: &Event) -> bool {
                 | "self-charm-tracing"
                 | "self-workload-tracing"
                 | "certificates"
+                | "istio-ingress"
+                | "service-mesh"
+                | "provide-cmr-mesh"
+                | "require-cmr-mesh"
         ),
         Event::Pebble { container, .. } => {
             container == workload::NGINX || container == workload::EXPORTER

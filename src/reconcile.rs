@@ -403,6 +403,9 @@ pub fn reconcile(i: &Inputs) -> Plan {
     if let Some(p) = &i.config_problem {
         problems.insert(0, Status::blocked(format!("invalid config: {p}")));
     }
+    if let Some(s) = super::unserved::status(&i.unserved) {
+        problems.push(s);
+    }
     let finish = |mut plan: Plan, problems: Vec<Status>, charm_active: Option<Status>| {
         let app = problems
             .first()
@@ -671,6 +674,7 @@ pub(crate) mod tests {
             metrics: vec![],
             dashboards: vec![],
             probes: vec![],
+            unserved: vec![],
         }
     }
 
