@@ -369,4 +369,29 @@ fn one_write_per_databag_with_every_cos_relation() {
         "full-cos-distributed + probes, leader: {} hook-tool calls",
         calls.len()
     );
+
+    // A non-leader writes its unit bags only: its scrape address (Traefik's host, read for
+    // it) and its hostname; no application data, no peer reads.
+    let r = recorded::run(&case("full-cos-non-leader"));
+    let calls: Vec<String> = r
+        .calls
+        .iter()
+        .map(|c| format!("{} {}", c.tool, c.args.join(" ")))
+        .collect();
+    let sets: Vec<&String> = calls
+        .iter()
+        .filter(|c| c.starts_with("relation-set"))
+        .collect();
+    assert_eq!(
+        sets,
+        [
+            "relation-set -r metrics-endpoint:70 --file -",
+            "relation-set -r peers:1 --file -",
+        ],
+        "{calls:#?}"
+    );
+    assert!(!calls
+        .iter()
+        .any(|c| c.starts_with("relation-get --format=json -r peers")));
+    eprintln!("full-cos-non-leader: {} hook-tool calls", calls.len());
 }
