@@ -3,6 +3,10 @@
 //! each file's `dashboard_alt_uid` (`shake_256("<charm>-file:<stem>").hexdigest(8)`). The
 //! hook then only pastes constant strings: no compression, no hashing of dashboards at run
 //! time. Writes `$OUT_DIR/dashboards.rs`.
+//!
+//! And turns the alert rules (`src/alert_rules/*.rules`, YAML for people) into JSON, which a
+//! hook parses several times faster than YAML: `$OUT_DIR/alert_rules.rs`, one constant per
+//! file (`RULES_<STEM>`).
 
 use std::io::Read;
 use std::path::Path;
@@ -14,6 +18,42 @@ use sha3::digest::{ExtendableOutput, Update, XofReader};
 const CHARM: &str = "tempo-coordinator-k8s";
 
 fn main() {
+    dashboards();
+    alert_rules();
+}
+
+fn alert_rules() {
+    let dir = Path::new("src/alert_rules");
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("src/alert_rules is readable")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rules"))
+        .collect();
+    files.sort();
+    let mut out = String::new();
+    for path in files {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .expect("a UTF-8 file name");
+        let text = std::fs::read_to_string(&path).expect("rules readable");
+        let yaml: serde_yaml::Value = serde_yaml::from_str(&text)
+            .unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()));
+        let json = serde_json::to_string(&yaml).expect("YAML rules as JSON");
+        out.push_str(&format!(
+            "/// `src/alert_rules/{stem}.rules` as JSON.\npub const RULES_{}: &str = {json:?};\n",
+            stem.to_uppercase().replace('-', "_")
+        ));
+    }
+    let dest =
+        Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("alert_rules.rs");
+    std::fs::write(dest, out).expect("OUT_DIR is writable");
+}
+
+fn dashboards() {
     let dir = Path::new("src/grafana_dashboards");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = std::fs::read_dir(dir)

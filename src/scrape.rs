@@ -18,10 +18,10 @@ use super::workload::EXPORTER_PORT;
 /// Our charm's name (metadata.yaml), as the topology carries it.
 pub const CHARM_NAME: &str = "tempo-coordinator-k8s";
 
-/// The rules about every worker application (one group set per worker application).
-pub const WORKER_RULES: &str = include_str!("alert_rules/workers.rules");
-/// The rules about the coordinator's own units (nginx and its exporter).
-pub const COORDINATOR_RULES: &str = include_str!("alert_rules/coordinator.rules");
+// `RULES_WORKERS` (about every worker application, sent once per worker application) and
+// `RULES_COORDINATOR` (about the coordinator's own units: nginx and its exporter): the
+// YAML files of src/alert_rules as JSON, converted by build.rs.
+include!(concat!(env!("OUT_DIR"), "/alert_rules.rs"));
 
 /// What TLS will add to the jobs (`"scheme": "https"`) once it serves them; `None` now.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -109,7 +109,7 @@ pub fn jobs(i: &Inputs, app_host: &str, own_hostname: &str, scheme: Scheme) -> V
 /// Our alert rules as cosl groups and labels them: the worker rules once per worker
 /// application (sorted by name) with its topology, then the coordinator's rules with ours.
 pub fn alert_rules(i: &Inputs) -> RuleGroups {
-    let parse = |name: &str, text: &str| match serde_yaml::from_str::<RuleGroups>(text) {
+    let parse = |name: &str, text: &str| match serde_json::from_str::<RuleGroups>(text) {
         Ok(r) => r,
         Err(e) => {
             // The files are checked by the tests; this is a build that skipped them.
@@ -117,8 +117,8 @@ pub fn alert_rules(i: &Inputs) -> RuleGroups {
             RuleGroups::default()
         }
     };
-    let worker = parse("workers.rules", WORKER_RULES);
-    let coordinator = parse("coordinator.rules", COORDINATOR_RULES);
+    let worker = parse("workers.rules", RULES_WORKERS);
+    let coordinator = parse("coordinator.rules", RULES_COORDINATOR);
     let mut apps: Vec<(&str, &str)> = Vec::new();
     for w in &i.workers {
         let charm = w
@@ -207,11 +207,21 @@ mod tests {
 
     #[test]
     fn rule_files_parse_and_every_rule_says_what_and_how_bad() {
-        for (name, text) in [
-            ("workers", WORKER_RULES),
-            ("coordinator", COORDINATOR_RULES),
+        for (name, text, json) in [
+            (
+                "workers",
+                include_str!("alert_rules/workers.rules"),
+                RULES_WORKERS,
+            ),
+            (
+                "coordinator",
+                include_str!("alert_rules/coordinator.rules"),
+                RULES_COORDINATOR,
+            ),
         ] {
             let r: RuleGroups = serde_yaml::from_str(text).expect(name);
+            let embedded: RuleGroups = serde_json::from_str(json).expect(name);
+            assert_eq!(embedded, r, "{name}: the embedded JSON is the YAML file");
             assert!(!r.groups.is_empty(), "{name}");
             for g in &r.groups {
                 for rule in &g.rules {
