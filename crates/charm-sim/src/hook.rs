@@ -75,6 +75,9 @@ pub enum SimError {
     /// The state is invalid.
     #[error(transparent)]
     State(#[from] crate::state::StateError),
+    /// The state or the event is one Juju could never produce for this charm.
+    #[error(transparent)]
+    Inconsistent(#[from] crate::consistency::Refusal),
     /// Running the charm failed at the simulator's end.
     #[error("simulator I/O failed: {0}")]
     Io(#[from] std::io::Error),
@@ -131,6 +134,7 @@ pub fn prepare(
     seq: u64,
 ) -> Result<Prepared, SimError> {
     state.check()?;
+    crate::consistency::check(state, spec, charm_dir)?;
     let bad = |reason: String| SimError::Event {
         event: spec.event.clone(),
         reason,
