@@ -167,7 +167,9 @@ fn vendored_vectors_are_identical_to_shared() {
             "CI must compare tests/conformance/tempo_api with ../shared/conformance/tempo_api, which is missing at {}",
             shared.display()
         );
-        eprintln!("SKIPPED: ../shared/conformance/tempo_api not present; nothing to compare against");
+        eprintln!(
+            "SKIPPED: ../shared/conformance/tempo_api not present; nothing to compare against"
+        );
         return;
     }
     for name in [

@@ -392,7 +392,9 @@ fn vendored_states_are_identical_to_shared() {
             "CI must compare tests/conformance/coordinator with ../shared/conformance/coordinator, which is missing at {}",
             shared.display()
         );
-        eprintln!("SKIPPED: ../shared/conformance/coordinator not present; nothing to compare against");
+        eprintln!(
+            "SKIPPED: ../shared/conformance/coordinator not present; nothing to compare against"
+        );
         return;
     }
     for name in ["states.json", "README.md"] {
