@@ -38,7 +38,7 @@ pub struct Refusal {
     /// Where the faulty field is.
     pub origin: Origin,
     /// How callers name the state and the event (`state file `x.yaml``, `--event`).
-    pub labels: (String, String),
+    pub labels: Box<(String, String)>,
     /// The field, as a path (`relations[2].endpoint`, `config.log-level`).
     pub field: String,
     /// What is wrong.
@@ -51,7 +51,7 @@ impl Refusal {
     fn new(origin: Origin, field: impl Into<String>, problem: String, fix: String) -> Self {
         Self {
             origin,
-            labels: ("the state".into(), "the event".into()),
+            labels: Box::new(("the state".into(), "the event".into())),
             field: field.into(),
             problem,
             fix,
@@ -61,7 +61,7 @@ impl Refusal {
     /// The same refusal, naming the state and the event as the caller knows them (the
     /// state file's path, `--event`, a scenario's `events[3]`).
     pub fn located(mut self, state: &str, event: &str) -> Self {
-        self.labels = (state.to_owned(), event.to_owned());
+        self.labels = Box::new((state.to_owned(), event.to_owned()));
         self
     }
 
