@@ -259,6 +259,12 @@ pub fn prepare(
                     .clone()
                     .or_else(|| remote_unit.clone())
                     .unwrap_or_default();
+                if !rel.remote_units.contains(&departing) {
+                    return Err(bad(format!(
+                        "`{departing}` is not among relation {id}'s remote units ({}): Juju runs relation-departed only for a unit that joined; add it to `remote_units` in the state",
+                        rel.remote_units.join(", ")
+                    )));
+                }
                 rel.remote_units.retain(|u| *u != departing);
                 env.insert("JUJU_DEPARTING_UNIT".into(), departing);
             }
@@ -882,8 +888,39 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::redact;
-    use super::{ActionReport, LogLine};
+    use super::{prepare, ActionReport, EventSpec, LogLine};
     use std::collections::BTreeMap;
+
+    #[test]
+    fn relation_departed_is_for_a_unit_that_joined() {
+        let dir = tempfile::tempdir().expect("dir");
+        std::fs::write(
+            dir.path().join("metadata.yaml"),
+            "name: t\nrequires:\n  db: {interface: x}\n",
+        )
+        .expect("write");
+        let state = crate::State::from_yaml(
+            "unit: t/0\nrelations: [{id: 2, endpoint: db, remote_app: pg, remote_units: [pg/0]}]\n",
+        )
+        .expect("state");
+        let p = prepare(
+            &state,
+            &EventSpec::new("db-relation-departed").remote_unit("pg/0"),
+            dir.path(),
+            1,
+        )
+        .expect("pg/0 joined");
+        assert!(p.state.relation(2).expect("rel").remote_units.is_empty());
+        let e = prepare(
+            &state,
+            &EventSpec::new("db-relation-departed").remote_unit("pg/1"),
+            dir.path(),
+            1,
+        )
+        .expect_err("pg/1 never joined")
+        .to_string();
+        assert!(e.contains("only for a unit that joined"), "{e}");
+    }
 
     #[test]
     fn action_results_nest_at_dots_and_failures_say_why() {
