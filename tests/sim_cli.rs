@@ -771,3 +771,43 @@ fn xtask_acts_on_the_checkout_it_is_run_in() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("has no option `--jsn`"));
 }
+
+#[test]
+fn the_short_demo_prints_the_walk_with_reasons_and_a_summary() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["xtask", "demo", "--debug", "--short"])
+        .env("XTASK_NO_MUSL", "1")
+        .current_dir(ROOT)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hooks = stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .count();
+    assert!(
+        stdout.contains(&format!(
+            "summary: {hooks} hooks, every one exited 0; unit active"
+        )),
+        "{stdout}"
+    );
+    // Each status change says why: the relation that arrived, the roles still missing.
+    assert!(stdout.contains("because: juju integrate: tempo-cluster with tempo-write (relation 10); tempo-cluster-relation-created; missing roles: querier, query-frontend, ingester, distributor, compactor"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "tempo-backend/0 joined (tempo-cluster-relation-joined); every role is there"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("== databags"),
+        "--short prints only the walk"
+    );
+}
