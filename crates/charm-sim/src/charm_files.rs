@@ -96,14 +96,6 @@ pub const LIFECYCLE_HOOKS: &[&str] = &[
     "leader-settings-changed",
 ];
 
-/// Hooks about secrets (Juju 3), which every charm can get.
-pub const SECRET_HOOKS: &[&str] = &[
-    "secret-changed",
-    "secret-expired",
-    "secret-remove",
-    "secret-rotate",
-];
-
 impl CharmMeta {
     /// Reads the metadata of the charm in `dir`: `metadata.yaml`, else `charmcraft.yaml`
     /// when that one has a `name` (a source tree); `None` when neither is there.
@@ -146,7 +138,8 @@ impl CharmMeta {
 
     /// The hooks an agent without `dispatch` looks for under `hooks/` (contract §1.1), as
     /// charmcraft links them: the lifecycle hooks, each endpoint's relation hooks (no
-    /// relation-broken on peers), each container's Pebble hooks; sorted.
+    /// relation-broken on peers), each container's Pebble hooks; sorted. No `secret-*` links:
+    /// secrets came with Juju 3.0, whose agents always run `dispatch`.
     pub fn legacy_hook_names(&self) -> Vec<String> {
         let mut names: Vec<String> = LIFECYCLE_HOOKS.iter().map(|s| (*s).to_owned()).collect();
         for (name, ep) in &self.endpoints {
@@ -170,7 +163,7 @@ impl CharmMeta {
     /// storage's hooks; sorted.
     pub fn hook_names(&self) -> Vec<String> {
         let mut names = self.legacy_hook_names();
-        names.extend(SECRET_HOOKS.iter().map(|s| (*s).to_owned()));
+        names.extend(crate::hook::SECRET_HOOKS.iter().map(|s| (*s).to_owned()));
         for name in &self.storage {
             names.push(format!("{name}-storage-attached"));
             names.push(format!("{name}-storage-detaching"));

@@ -3,12 +3,14 @@
 //! container or config option the charm does not declare, a config value of the wrong type,
 //! a relation event without its relation, a remote unit of another application, more
 //! relations than an endpoint's `limit`, a peer relation to another application (or a
-//! regular one to this application), duplicate secrets, a Pebble check that is not there.
+//! regular one to this application), a Pebble check that is not there. Secrets are checked
+//! where their model lives: duplicate ids and labels by `State::check`, a `secret-*` event
+//! for a secret Juju would not send this unit by the hook's preparation (`hook.rs`).
 //!
 //! Each refusal is one [`Refusal`] naming where (the state or the event, and the field),
 //! what is wrong, and the fix. The checks are plain functions over the state, the event
-//! and the charm's declarations ([`Declarations`]), one per topic, so a new topic (secret
-//! events with their secret, storage) is one more function called from [`check`].
+//! and the charm's declarations ([`Declarations`]), one per topic, so a new topic (storage)
+//! is one more function called from [`check`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -128,7 +130,6 @@ pub fn check(state: &State, event: &EventSpec, charm_dir: &Path) -> Result<(), R
 /// The state's own checks against the declarations (no event).
 pub fn check_state(state: &State, decl: &Declarations) -> Result<(), Refusal> {
     config(state, decl)?;
-    secrets(state)?;
     let Some(meta) = &decl.meta else {
         return Ok(());
     };
@@ -183,8 +184,7 @@ pub fn check_event(
     };
     let hook = event.event.strip_prefix("hooks/").unwrap_or(&event.event);
     hook_name(hook, meta)?;
-    pebble_event(state, event, hook)?;
-    secret_event(state, hook, None)
+    pebble_event(state, event, hook)
 }
 
 /// Levenshtein distance, for "did you mean".
@@ -439,71 +439,6 @@ fn containers(state: &State, meta: &CharmMeta) -> Result<(), Refusal> {
     Ok(())
 }
 
-fn secrets(state: &State) -> Result<(), Refusal> {
-    let mut ids = BTreeSet::new();
-    let mut labels = BTreeSet::new();
-    for (i, s) in state.secrets.iter().enumerate() {
-        if !s.id.starts_with("secret:") || s.id.len() <= "secret:".len() {
-            return Err(Refusal::new(
-                Origin::State,
-                format!("secrets[{i}].id"),
-                format!("`{}` is not a secret URI", s.id),
-                "give the secret's URI, `secret:<id>` (`juju secrets` shows them)".into(),
-            ));
-        }
-        if !ids.insert(s.id.as_str()) {
-            return Err(Refusal::new(
-                Origin::State,
-                format!("secrets[{i}].id"),
-                format!("secret `{}` is listed twice", s.id),
-                "keep one entry per secret".into(),
-            ));
-        }
-        if let Some(label) = &s.label {
-            if !labels.insert(label.as_str()) {
-                return Err(Refusal::new(
-                    Origin::State,
-                    format!("secrets[{i}].label"),
-                    format!(
-                        "two secrets have the label `{label}`; Juju keeps a label unique per unit"
-                    ),
-                    "give each secret its own label".into(),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// A secret hook needs a secret the unit can see: `secret` (an id or a label) when the
-/// event names one, else any secret at all.
-pub fn secret_event(state: &State, hook: &str, secret: Option<&str>) -> Result<(), Refusal> {
-    if !charm_files::SECRET_HOOKS.contains(&hook) {
-        return Ok(());
-    }
-    let known = |s: &str| {
-        state
-            .secrets
-            .iter()
-            .any(|x| x.id == s || x.label.as_deref() == Some(s))
-    };
-    match secret {
-        Some(s) if !known(s) => Err(Refusal::new(
-            Origin::Event,
-            "secret",
-            format!("`{hook}` is about secret `{s}`, which the state does not have"),
-            "add the secret under `secrets:` in the state, or name one that is there".into(),
-        )),
-        None if state.secrets.is_empty() => Err(Refusal::new(
-            Origin::Event,
-            "event",
-            format!("`{hook}` is about a secret, and the state has none"),
-            "add the secret under `secrets:` in the state".into(),
-        )),
-        _ => Ok(()),
-    }
-}
-
 /// Pebble's grammar for a custom notice key: `domain.tld/path`.
 fn notice_key_ok(key: &str) -> bool {
     let Some((domain, path)) = key.split_once('/') else {
@@ -609,7 +544,6 @@ peers:
         for (extra, ev) in [
             ("", "event: install"),
             ("", "event: config-changed"),
-            ("", "event: secret-changed"),
             ("config: {port: 8080, name: x, ratio: 1, debug: true, token: 'secret:abc'}", "event: start"),
             ("relations: [{id: 1, endpoint: cluster, remote_app: demo, remote_units: [demo/1]}]", "event: cluster-relation-changed"),
             ("relations: [{id: 1, endpoint: db, remote_app: pg}, {id: 2, endpoint: logs, remote_app: a}, {id: 3, endpoint: logs, remote_app: b}]", "{event: logs-relation-created, relation: '3'}"),
@@ -618,7 +552,6 @@ peers:
             ("", "event: data-storage-attached"),
             ("", "event: actions/backup"),
         ] {
-            let extra = if ev.contains("secret") { "secrets: [{id: 'secret:abc', label: t}]" } else { extra };
             let meta = if ev.contains("storage") {
                 std::fs::write(dir.path().join("metadata.yaml"), format!("{META}storage:\n  data: {{type: filesystem}}\n")).expect("write");
                 true
@@ -658,10 +591,6 @@ peers:
             ("containers: [{name: web}, {name: web}]", "event: start", "containers[1].name", "listed twice"),
             ("containers: [{name: web}]", "{event: web-pebble-check-failed, check: ready}", "check", "no check `ready`"),
             ("containers: [{name: web}]", "{event: web-pebble-custom-notice, notice_key: reload}", "notice key", "example.com/path"),
-            ("", "event: secret-changed", "event", "the state has none"),
-            ("secrets: [{id: 'secret:a', label: x}, {id: 'secret:b', label: x}]", "event: start", "secrets[1].label", "label `x`"),
-            ("secrets: [{id: 'secret:a'}, {id: 'secret:a'}]", "event: start", "secrets[1].id", "listed twice"),
-            ("secrets: [{id: abc}]", "event: start", "secrets[0].id", "not a secret URI"),
         ] {
             let e = check(&state(extra), &event(ev), dir.path())
                 .expect_err(&format!("{extra} / {ev}"));

@@ -35,7 +35,7 @@ charm-sim run: run one hook or action of a charm directory against a state
 USAGE:
   charm-sim run --charm-dir DIR --state STATE.yaml --event EVENT
                 [--relation ENDPOINT:ID] [--remote-unit APP/N] [--departing-unit APP/N]
-                [--check NAME] [--notice-key KEY]
+                [--check NAME] [--notice-key KEY] [--secret ID|LABEL [--revision N]]
                 [--out NEW_STATE.yaml] [--format human|json] [--wrap \"COMMAND ARGS\"]
   charm-sim run --charm-dir DIR --state STATE.yaml --action NAME [--param KEY=VALUE]...
                 [--out NEW_STATE.yaml] [--format human|json] [--wrap \"COMMAND ARGS\"]
@@ -45,7 +45,8 @@ actions/<name>. --action runs an action as `juju run` does: it must be declared
 (actions.yaml, or charmcraft.yaml's actions:), each --param value is YAML and dots nest, the
 schema's defaults are filled in; the report gives its status and results. The state file is
 YAML; see examples/ for the fields. --check names the check of a -pebble-check-failed or
--recovered event, --notice-key the key of a -pebble-custom-notice. --wrap runs the charm's
+-recovered event, --notice-key the key of a -pebble-custom-notice, --secret the secret (id or
+label) of a secret-* event and --revision its revision. --wrap runs the charm's
 handler under a command (e.g. \"valgrind --tool=callgrind\") for measurements. --out writes the
 state after the hook.";
 
@@ -97,6 +98,8 @@ fn options(cmd: &str) -> Option<(&'static str, &'static [(&'static str, bool)])>
         ("--departing-unit", true),
         ("--check", true),
         ("--notice-key", true),
+        ("--secret", true),
+        ("--revision", true),
     ];
     const SCENARIO: &[(&str, bool)] =
         &[COMMON[0], COMMON[1], COMMON[2], COMMON[3], ("--file", true)];
@@ -205,6 +208,14 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Option<Args>> {
             "--departing-unit" => a.spec.departing_unit = Some(value()?),
             "--check" => a.spec.check = Some(value()?),
             "--notice-key" => a.spec.notice_key = Some(value()?),
+            "--secret" => a.spec.secret = Some(value()?),
+            "--revision" => {
+                let v = value()?;
+                a.spec.secret_revision = Some(
+                    v.parse()
+                        .with_context(|| format!("--revision takes a number, not `{v}`"))?,
+                );
+            }
             "--wrap" => a.wrap = value()?.split_whitespace().map(str::to_owned).collect(),
             "--format" => match value()?.as_str() {
                 "json" => a.json = true,
