@@ -8,11 +8,14 @@
 #![warn(missing_docs)]
 
 pub mod catalogue;
+pub mod dashboards;
 pub mod datasource_exchange;
 pub mod grafana_source;
 pub mod inputs;
 pub mod nginx;
+pub mod probes;
 pub mod reconcile;
+pub mod scrape;
 pub mod tempo_config;
 pub mod unserved;
 pub mod urls;
@@ -96,9 +99,9 @@ pub fn handles(event: &Event) -> bool {
                 | grafana_source::ENDPOINT
                 | datasource_exchange::ENDPOINT
                 | catalogue::ENDPOINT
-                | "metrics-endpoint"
-                | "grafana-dashboard"
-                | "probes"
+                | inputs::METRICS
+                | inputs::DASHBOARDS
+                | inputs::PROBES
                 | "logging"
                 | "self-charm-tracing"
                 | "self-workload-tracing"
