@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 
+use charm_interfaces::grammar::{DnsName, HttpUrl};
 use charm_interfaces::s3::{S3ConnectionInfo, S3Error};
 use charm_interfaces::tempo_cluster::{ClusterRequirerAppData, ClusterRequirerUnitData, WorkerApp};
 use charm_interfaces::tracing::{ReadError, ReceiverProtocol, TracingRequirerAppData};
@@ -153,8 +154,8 @@ pub struct Inputs {
     pub workers: Vec<WorkerApp>,
     /// The tracing requirers and what each asks for.
     pub tracing: Vec<TracingRequirer>,
-    /// Remote-write URLs from Prometheus units, sorted.
-    pub remote_write: Vec<String>,
+    /// Remote-write URLs from Prometheus units, normalised, sorted and deduplicated.
+    pub remote_write: Vec<HttpUrl>,
     /// The ports opened now.
     pub opened_ports: Vec<Port>,
     /// This pod's DNS server (`/etc/resolv.conf`).
@@ -220,18 +221,14 @@ fn remote_units<R: Runner>(
 }
 
 /// The JSON-quoted FQDN a peer wrote (cosl's DatabagModel writes `json.dumps(value)`);
-/// a bare string is accepted too. Bounded: anything long or odd is ignored.
+/// a bare string is accepted too. A [`DnsName`], normalised; anything else is ignored.
 pub fn parse_peer_fqdn(bag: &Databag) -> Option<String> {
     let raw = bag.get(PEER_FQDN_KEY)?;
     if raw.len() > 300 {
         return None;
     }
     let fqdn = serde_json::from_str::<String>(raw).unwrap_or_else(|_| raw.clone());
-    let ok = !fqdn.is_empty()
-        && fqdn
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
-    ok.then_some(fqdn)
+    fqdn.parse::<DnsName>().ok().map(|d| d.to_string())
 }
 
 /// The peer databag value for our FQDN.
@@ -317,10 +314,12 @@ pub fn read<R: Runner>(
             let Some(bag) = unless_gone(tools.relation_get_unit(&relation, &unit))? else {
                 continue;
             };
-            if let Some(url) = parse_remote_write(&bag) {
-                remote_write.push(url);
-            } else if bag.contains_key("remote_write") {
-                tracing::warn!(relation = %relation, unit = %unit, "ignoring a remote_write that is not {{\"url\": \"http(s)://...\"}}");
+            match parse_remote_write(&bag) {
+                Some(Ok(url)) => remote_write.push(url),
+                Some(Err(why)) => {
+                    tracing::warn!(relation = %relation, unit = %unit, "ignoring the remote_write of {unit}: it {why}");
+                }
+                None => {}
             }
         }
     }
@@ -350,17 +349,24 @@ pub fn read<R: Runner>(
     })
 }
 
-/// A Prometheus unit's `remote_write`: `{"url": "http(s)://..."}`, bounded.
-pub fn parse_remote_write(bag: &Databag) -> Option<String> {
+/// A Prometheus unit's `remote_write`: `{"url": "http(s)://host[:port][/path]"}`, bounded,
+/// in the strict URL grammar ([`HttpUrl`]: no user info, query or fragment, a path of safe
+/// characters), normalised. `Err` says what is wrong without quoting it.
+pub fn parse_remote_write(bag: &Databag) -> Option<Result<HttpUrl, String>> {
     let raw = bag.get("remote_write")?;
     if raw.len() > MAX_URL {
-        return None;
+        return Some(Err(format!("is longer than {MAX_URL} bytes")));
     }
-    let v: serde_json::Value = serde_json::from_str(raw).ok()?;
-    let url = v.get("url")?.as_str()?;
-    let parsed = url::Url::parse(url).ok()?;
-    (matches!(parsed.scheme(), "http" | "https") && parsed.host_str().is_some())
-        .then(|| url.to_owned())
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(raw) else {
+        return Some(Err("is not JSON".into()));
+    };
+    let Some(url) = v.get("url").and_then(|u| u.as_str()) else {
+        return Some(Err("is not {\"url\": \"...\"}".into()));
+    };
+    Some(
+        url.parse::<HttpUrl>()
+            .map_err(|e| format!("has a url that {e}")),
+    )
 }
 
 /// One worker application: its role and each unit's data. Units are read in unit order;
