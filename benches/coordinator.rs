@@ -92,7 +92,7 @@ fn python(src: &Path) -> Result<Charm, String> {
 /// the given worker relations and `tracing` requirers asking for otlp_grpc.
 fn deployment(workers: &str, tracing: usize) -> String {
     let mut s = String::from(
-        "unit: tempo/0\nmodel: cos\nleader: true\ncontainers:\n  - name: nginx\n    exec: [{command: [nginx, -s, reload], stdout: '', exit_code: 0}, {command: [update-ca-certificates], stdout: '', exit_code: 0}]\n  - name: nginx-prometheus-exporter\nrelations:\n  - {id: 1, endpoint: peers, remote_app: tempo}\n  - {id: 5, endpoint: s3, remote_app: s3-integrator, remote_units: [s3-integrator/0], remote_app_data: {access-key: AK, secret-key: SK, bucket: tempo, endpoint: 'http://minio.cos.svc.cluster.local:9000'}}\n",
+        "unit: tempo/0\nmodel: cos\nleader: true\ncontainers:\n  - name: nginx\n    exec: [{command: [nginx, -t], stdout: '', exit_code: 0}, {command: [nginx, -s, reload], stdout: '', exit_code: 0}, {command: [update-ca-certificates], stdout: '', exit_code: 0}]\n  - name: nginx-prometheus-exporter\nrelations:\n  - {id: 1, endpoint: peers, remote_app: tempo}\n  - {id: 5, endpoint: s3, remote_app: s3-integrator, remote_units: [s3-integrator/0], remote_app_data: {access-key: AK, secret-key: SK, bucket: tempo, endpoint: 'http://minio.cos.svc.cluster.local:9000'}}\n",
     );
     s.push_str(workers);
     for i in 0..tracing {

@@ -19,8 +19,15 @@ const EXPORTER_WEB_CONFIG: &str = "{}\n";
 /// The exporter's listen port.
 pub const EXPORTER_PORT: u16 = 9113;
 
+/// Where a new nginx.conf is checked (`nginx -t -c`) before it replaces the running one.
+pub const CANDIDATE_PATH: &str = "/etc/nginx/nginx.conf.candidate";
+/// How long `nginx -t` may take (Pebble kills it after that).
+const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+/// The longest part of nginx's complaint kept for a status.
+const MAX_COMPLAINT: usize = 200;
+
 /// What happened to a container this hook.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Pebble did not answer: the container is not up yet.
     Unreachable,
@@ -28,6 +35,49 @@ pub enum Outcome {
     Unchanged,
     /// Something was changed (file, layer, service).
     Changed,
+    /// nginx refused the new configuration (`nginx -t`): it was not installed, the last good
+    /// one keeps serving.
+    Refused(Refusal),
+}
+
+/// Why nginx refused a configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// nginx's first complaint (`[emerg] ... in /etc/nginx/nginx.conf.candidate:12`),
+    /// truncated and escaped for a status line.
+    pub complaint: String,
+    /// The configuration line it names, if any (truncated, escaped), for the log.
+    pub line: Option<String>,
+}
+
+impl Refusal {
+    /// Reads `nginx -t`'s stderr against the candidate `config`.
+    pub fn from_stderr(stderr: &[u8], config: &str) -> Self {
+        let text = String::from_utf8_lossy(stderr);
+        let first = text
+            .lines()
+            .find(|l| l.contains("[emerg]") || l.contains("[crit]") || l.contains("[alert]"))
+            .or_else(|| text.lines().find(|l| !l.trim().is_empty()))
+            .unwrap_or("no message")
+            .trim();
+        // `nginx: [emerg] ...`: drop the program name.
+        let first = first.strip_prefix("nginx: ").unwrap_or(first);
+        let line = first
+            .rsplit_once(&format!("{CANDIDATE_PATH}:"))
+            .and_then(|(_, n)| n.trim().parse::<usize>().ok())
+            .and_then(|n| config.lines().nth(n.checked_sub(1)?))
+            .map(|l| {
+                juju_charm::context::truncate(l.trim(), MAX_COMPLAINT)
+                    .escape_debug()
+                    .to_string()
+            });
+        Self {
+            complaint: juju_charm::context::truncate(first, MAX_COMPLAINT)
+                .escape_debug()
+                .to_string(),
+            line,
+        }
+    }
 }
 
 /// nginx's layer: the service in the foreground, and a readiness check on Tempo's HTTP port.
@@ -130,10 +180,26 @@ fn push(c: &Container, path: &str, content: &str) -> Result<(), PebbleError> {
     )
 }
 
-/// Brings nginx to `config` and its layer: the file is pushed only when it differs, the
-/// layer added only when the plan lacks it, the service (re)started by a replan when the
-/// layer changed or it is not running, and reloaded (`nginx -s reload`) when only the file
-/// changed.
+/// Checks `config` in the container: pushed to [`CANDIDATE_PATH`], then `nginx -t -c` on it.
+/// `Ok(None)` when nginx accepts it.
+fn check(c: &Container, config: &str) -> Result<Option<Refusal>, PebbleError> {
+    push(c, CANDIDATE_PATH, config)?;
+    let opts = ExecOptions {
+        timeout: Some(CHECK_TIMEOUT),
+        ..ExecOptions::default()
+    };
+    match c.exec(&["nginx", "-t", "-c", CANDIDATE_PATH], &opts) {
+        Ok(_) => Ok(None),
+        Err(PebbleError::Exec { stderr, .. }) => Ok(Some(Refusal::from_stderr(&stderr, config))),
+        Err(e) => Err(e),
+    }
+}
+
+/// Brings nginx to `config` and its layer: a changed file is first checked by nginx itself
+/// (`nginx -t` on a candidate copy) and installed only when nginx accepts it; the layer is
+/// added only when the plan lacks it, the service (re)started by a replan when the layer
+/// changed or it is not running, and reloaded (`nginx -s reload`) when only the file changed.
+/// A refused file leaves the running configuration in place ([`Outcome::Refused`]).
 pub fn reconcile_nginx(c: &Container, config: &str, layer: &Layer) -> Result<Outcome, PebbleError> {
     let current = match c.pull(CONFIG_PATH) {
         Ok(bytes) => Some(bytes),
@@ -141,9 +207,15 @@ pub fn reconcile_nginx(c: &Container, config: &str, layer: &Layer) -> Result<Out
         Err(e) if e.kind() == Some("not-found") => None,
         Err(e) => return Err(e),
     };
-    let config_changed = current.as_deref() != Some(config.as_bytes());
+    let mut refused = None;
+    let mut config_changed = current.as_deref() != Some(config.as_bytes());
     if config_changed {
-        push(c, CONFIG_PATH, config)?;
+        refused = check(c, config)?;
+        if refused.is_some() {
+            config_changed = false;
+        } else {
+            push(c, CONFIG_PATH, config)?;
+        }
     }
     let Some(plan) = reachable(c.get_plan())? else {
         return Ok(Outcome::Unreachable);
@@ -158,10 +230,10 @@ pub fn reconcile_nginx(c: &Container, config: &str, layer: &Layer) -> Result<Out
         let opts = ExecOptions::default();
         c.exec(&["nginx", "-s", "reload"], &opts)?;
     }
-    Ok(if config_changed || layer_changed {
-        Outcome::Changed
-    } else {
-        Outcome::Unchanged
+    Ok(match refused {
+        Some(r) => Outcome::Refused(r),
+        None if config_changed || layer_changed => Outcome::Changed,
+        None => Outcome::Unchanged,
     })
 }
 
