@@ -60,11 +60,33 @@ impl Refusal {
             .or_else(|| text.lines().find(|l| !l.trim().is_empty()))
             .unwrap_or("no message")
             .trim();
-        // `nginx: [emerg] ...`: drop the program name.
-        let first = first.strip_prefix("nginx: ").unwrap_or(first);
+        // `nginx: [emerg] ...` or `2026/12/03 15:34:33 [emerg] 12#12: ...`: from the level on,
+        // without the process ids.
+        let first = match first.find(" [").or_else(|| first.find('[')) {
+            Some(i) => {
+                let rest = first[i..].trim_start();
+                match (rest.find(']'), rest.find(": ")) {
+                    (Some(end), Some(colon)) if colon > end => {
+                        let ids = &rest[end + 1..colon];
+                        if ids.trim().bytes().all(|b| b.is_ascii_digit() || b == b'#') {
+                            format!("{} {}", &rest[..=end], &rest[colon + 2..])
+                        } else {
+                            rest.to_owned()
+                        }
+                    }
+                    _ => rest.to_owned(),
+                }
+            }
+            None => first.strip_prefix("nginx: ").unwrap_or(first).to_owned(),
+        };
+        let marker = format!("{CANDIDATE_PATH}:");
         let line = first
-            .rsplit_once(&format!("{CANDIDATE_PATH}:"))
-            .and_then(|(_, n)| n.trim().parse::<usize>().ok())
+            .find(&marker)
+            .map(|i| &first[i + marker.len()..])
+            .and_then(|rest| {
+                let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+                rest[..digits].parse::<usize>().ok()
+            })
             .and_then(|n| config.lines().nth(n.checked_sub(1)?))
             .map(|l| {
                 juju_charm::context::truncate(l.trim(), MAX_COMPLAINT)
@@ -72,7 +94,7 @@ impl Refusal {
                     .to_string()
             });
         Self {
-            complaint: juju_charm::context::truncate(first, MAX_COMPLAINT)
+            complaint: juju_charm::context::truncate(&first, MAX_COMPLAINT)
                 .escape_debug()
                 .to_string(),
             line,
@@ -254,4 +276,35 @@ pub fn reconcile_exporter(c: &Container) -> Result<Outcome, PebbleError> {
         return Ok(Outcome::Changed);
     }
     Ok(Outcome::Unchanged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_read_as_nginx_writes_them() {
+        let config = "events {}\nhttp {\n    bogus x;\n}\n";
+        for stderr in [
+            "nginx: [emerg] unknown directive \"bogus\" in /etc/nginx/nginx.conf.candidate:3\nnginx: configuration file /etc/nginx/nginx.conf.candidate test failed\n",
+            "2026/12/03 15:34:33 [emerg] 2890#2890: unknown directive \"bogus\" in /etc/nginx/nginx.conf.candidate:3\n",
+        ] {
+            let r = Refusal::from_stderr(stderr.as_bytes(), config);
+            assert_eq!(
+                r.complaint,
+                "[emerg] unknown directive \\\"bogus\\\" in /etc/nginx/nginx.conf.candidate:3"
+            );
+            assert_eq!(r.line.as_deref(), Some("bogus x;"));
+        }
+        let r = Refusal::from_stderr(&[0xff, b'\n', b'x'], config);
+        assert_eq!((r.complaint.as_str(), r.line), ("\u{fffd}", None));
+        let long = format!("nginx: [emerg] {}", "a".repeat(1000));
+        assert!(
+            Refusal::from_stderr(long.as_bytes(), "")
+                .complaint
+                .chars()
+                .count()
+                <= MAX_COMPLAINT + 1
+        );
+    }
 }

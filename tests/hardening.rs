@@ -4,9 +4,9 @@
 
 mod common;
 
+use charm_sim::pebble::{CannedExec, FileState};
 use charm_sim::EventSpec;
 use common::*;
-use charm_sim::pebble::{CannedExec, FileState};
 use tempo_coordinator::nginx::CONFIG_PATH;
 use tempo_coordinator::workload::CANDIDATE_PATH;
 
@@ -16,7 +16,9 @@ const OLD_CONFIG: &str = "events {}\nhttp {}\n";
 /// active), with `nginx -t` answering `check` (exit code, stderr).
 fn running_with_check(check: (i64, &str)) -> charm_sim::State {
     let first = inproc(
-        &state(&format!("unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}relations:\n{CLUSTER}")),
+        &state(&format!(
+            "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}relations:\n{CLUSTER}"
+        )),
         &EventSpec::new("config-changed"),
     );
     assert_eq!(first.exit_code, 0, "{}", first.stderr);
