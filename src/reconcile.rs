@@ -680,8 +680,8 @@ mod tests {
                 info: Ok(S3ConnectionInfo {
                     endpoint: "http://minio:9000".into(),
                     bucket: "tempo".into(),
-                    access_key: "a".into(),
-                    secret_key: "s".into(),
+                    access_key: charm_interfaces::grammar::Secret::new("a"),
+                    secret_key: charm_interfaces::grammar::Secret::new("s"),
                     region: None,
                     tls_ca_chain: None,
                 }),

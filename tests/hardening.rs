@@ -155,3 +155,49 @@ fn an_unchanged_config_costs_no_check() {
         "a pull, the plan and the service: nothing pushed, nothing run"
     );
 }
+
+/// A hostile or garbled S3 databag: whatever is wrong, the keys never reach a log line, a
+/// status, stderr, or a databag other than the workers' configuration.
+#[test]
+fn s3_secrets_never_reach_logs_statuses_or_errors() {
+    const SECRET: &str = "Zm9vYmFyc2VjcmV0";
+    let cases = [
+        // A number where the secret key belongs (serde would quote it in a type error).
+        format!("{{access-key: AK, secret-key: '8008512345', bucket: tempo, endpoint: 'http://{SECRET}:9000/x'}}"),
+        format!("{{access-key: '{SECRET}', secret-key: '{SECRET}', bucket: 'a b {SECRET}', endpoint: 'http://minio:9000'}}"),
+        format!("{{access-key: '{SECRET}', secret-key: '[\"{SECRET}\"]', bucket: tempo, endpoint: 'http://minio:9000'}}"),
+        format!("{{access-key: '{SECRET}', secret-key: '{SECRET}', bucket: tempo, endpoint: 'http://minio:9000', tls-ca-chain: '{{\"{SECRET}\": 1}}'}}"),
+        format!("{{access-key: '{SECRET}', secret-key: '{SECRET}', bucket: tempo, endpoint: '$(echo {SECRET})', region: '{SECRET};'}}"),
+    ];
+    for data in cases {
+        let yaml = format!(
+            "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}config: {{log-level: debug}}\nrelations:\n  - {{id: 900, endpoint: s3, remote_app: s3-integrator, remote_units: [s3-integrator/0], remote_app_data: {data}}}\n{}",
+            deploy::worker_relation(901, "worker", "all", 1)
+        );
+        let r = inproc(
+            &state(&yaml),
+            &EventSpec::on("s3-relation-changed", "s3:900"),
+        );
+        assert_eq!(r.exit_code, 0, "{}", r.stderr);
+        let (st, msg) = status(&r);
+        assert_eq!(
+            (st.as_str(), msg.as_str()),
+            ("blocked", "[s3] S3 not ready (probably misconfigured).")
+        );
+        assert!(
+            r.logs
+                .iter()
+                .any(|l| l.message.contains("S3 is not usable")),
+            "the problem is logged: {:?}",
+            r.logs
+        );
+        for l in &r.logs {
+            assert!(
+                !l.message.contains(SECRET) && !l.message.contains("8008512345"),
+                "{l:?}"
+            );
+        }
+        assert!(!r.stderr.contains(SECRET), "{}", r.stderr);
+        assert!(!format!("{:?}", r.app_status).contains(SECRET));
+    }
+}
