@@ -433,7 +433,8 @@ pub fn reconcile(i: &Inputs) -> Plan {
         },
     };
     let ready = problems.is_empty();
-    // A config problem is shown, but the cluster keeps running on the defaults.
+    // A config problem is shown first; one in an option the workload uses also stops the
+    // reconcile below (nothing pushed), one in the charm's own `log-level` does not.
     if let Some(p) = &i.config_problem {
         problems.insert(0, Status::blocked(format!("invalid config: {p}")));
     }
@@ -453,6 +454,11 @@ pub fn reconcile(i: &Inputs) -> Plan {
     let (Some(s3), true) = (s3, ready) else {
         return finish(plan, problems, None);
     };
+    // An option outside what its consumer accepts: the status says how to fix it, and
+    // nothing is pushed (the cluster keeps its last configuration).
+    if !i.config.invalid.is_empty() {
+        return finish(plan, problems, None);
+    }
     let Some(resolver) = &i.resolver else {
         problems.push(Status::blocked(
             "no nameserver in /etc/resolv.conf for nginx's resolver",

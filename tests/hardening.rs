@@ -201,3 +201,40 @@ fn s3_secrets_never_reach_logs_statuses_or_errors() {
         assert!(!format!("{:?}", r.app_status).contains(SECRET));
     }
 }
+
+/// An option outside what its consumer accepts blocks with the `juju config` fix and pushes
+/// nothing: no worker configuration, no nginx.conf, no ports (the cluster keeps its last
+/// configuration; a default retention could have the compactor delete data).
+#[test]
+fn config_out_of_bounds_blocks_with_the_fix_and_pushes_nothing() {
+    for (config, needle) in [
+        ("{retention-period: 0}", "retention-period must be"),
+        ("{retention-period: 2562048}", "retention-period must be"),
+        (
+            "{memory_limit: '2 GB'}",
+            "memory_limit must be a Kubernetes quantity",
+        ),
+    ] {
+        let yaml = format!(
+            "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}config: {config}\nrelations:\n{CLUSTER}"
+        );
+        let r = inproc(&state(&yaml), &EventSpec::new("config-changed"));
+        assert_eq!(r.exit_code, 0, "{}", r.stderr);
+        let (st, msg) = status(&r);
+        assert_eq!(st, "blocked");
+        assert!(msg.contains(needle) && msg.contains("juju config"), "{msg}");
+        assert!(pushed_nginx_conf(&r).is_none(), "no nginx.conf pushed");
+        assert!(
+            app_bag(&r, 901).is_empty(),
+            "no worker configuration written"
+        );
+        assert!(r.opened_ports.is_empty(), "{:?}", r.opened_ports);
+    }
+    // The longest retention Tempo takes is served.
+    let yaml = format!(
+        "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}config: {{retention-period: 2562047}}\nrelations:\n{CLUSTER}"
+    );
+    let r = inproc(&state(&yaml), &EventSpec::new("config-changed"));
+    assert_eq!(status(&r).0, "active");
+    assert!(app_bag(&r, 901)["worker_config"].contains("block_retention: 2562047h"));
+}
