@@ -805,6 +805,60 @@ mod tests {
     }
 
     #[test]
+    fn proxy_names_come_from_juju_not_from_the_units_word() {
+        let mut i = inputs(true);
+        // Two units both claiming to be `w/0`: each is proxied under its own name.
+        let mut second = i.workers[0].units[0].clone();
+        second.0 = "w/1".into();
+        if let Ok(d) = &mut second.1 {
+            d.address = "w-1.w-endpoints.cos.svc.cluster.local".into();
+        }
+        i.workers[0].units.push(second);
+        let conf = reconcile(&i).workload.expect("workload").nginx_config;
+        for unit in ["w-0", "w-1"] {
+            assert_eq!(
+                conf.matches(&format!("location = /proxy/worker/{unit}/metrics"))
+                    .count(),
+                1,
+                "{unit}"
+            );
+        }
+    }
+
+    #[test]
+    fn colliding_remote_write_hosts_get_unique_stable_names() {
+        let url = |s: &str| s.parse::<HttpUrl>().unwrap();
+        let taken: BTreeSet<String> = ["w-0".to_owned()].into();
+        let urls = [
+            url("http://prom-0.a.svc:9090/api/v1/write"),
+            url("http://prom-0.b.svc:9090/api/v1/write"),
+            url("http://w-0.c.svc:9090/api/v1/write"),
+            url("http://other.svc:9090/api/v1/write"),
+            url("http://prom-0.a.svc:9090/api/v1/write"),
+        ];
+        let routes = remote_write_routes(&urls, &taken);
+        let keys: Vec<&str> = routes.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(keys.len(), 4, "one per distinct URL: {keys:?}");
+        assert!(
+            keys.contains(&"other"),
+            "no collision keeps Python's name: {keys:?}"
+        );
+        let unique: BTreeSet<&str> = keys.iter().copied().collect();
+        assert_eq!(unique.len(), 4, "{keys:?}");
+        assert!(
+            !keys.contains(&"w-0") && !keys.contains(&"prom-0"),
+            "{keys:?}"
+        );
+        // Stable: the order of the input does not change any name.
+        let mut reversed = urls.to_vec();
+        reversed.reverse();
+        assert_eq!(remote_write_routes(&reversed, &taken), routes);
+        assert!(keys
+            .iter()
+            .all(|k| k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')));
+    }
+
+    #[test]
     fn pod_fqdn_sets_the_host_and_the_peer_write() {
         let mut i = inputs(true);
         i.own_fqdn = Some("tempo-0.tempo-endpoints.cos.svc.k8s.internal".into());
