@@ -11,6 +11,7 @@ pub mod inputs;
 pub mod nginx;
 pub mod reconcile;
 pub mod tempo_config;
+pub mod unserved;
 pub mod urls;
 pub mod workload;
 
@@ -89,6 +90,20 @@ pub fn handles(event: &Event) -> bool {
                 | inputs::S3
                 | inputs::TRACING
                 | inputs::REMOTE_WRITE
+                | "grafana-source"
+                | "receive-datasource"
+                | "catalogue"
+                | "metrics-endpoint"
+                | "grafana-dashboard"
+                | "probes"
+                | "logging"
+                | "self-charm-tracing"
+                | "self-workload-tracing"
+                | "certificates"
+                | "istio-ingress"
+                | "service-mesh"
+                | "provide-cmr-mesh"
+                | "require-cmr-mesh"
         ),
         Event::Pebble { container, .. } => {
             container == workload::NGINX || container == workload::EXPORTER
