@@ -79,8 +79,21 @@ pub enum GrammarError {
     UnitName,
 }
 
+/// Whether a name's last label reads as a number (`a.0`, `a.0x1f`): URL parsers (WHATWG,
+/// so pydantic's and the `url` crate's) then take the whole host for an IPv4 address and
+/// refuse it, and RFC 1123 §2.1 rules out all-numeric top-level labels.
+fn ends_in_a_number(s: &str) -> bool {
+    let last = s.rsplit('.').next().unwrap_or_default();
+    let hex = last
+        .strip_prefix("0x")
+        .or_else(|| last.strip_prefix("0X"))
+        .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+    hex || (!last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()))
+}
+
 fn dns_ok(s: &str) -> bool {
     s.len() <= MAX_DNS_NAME
+        && !ends_in_a_number(s)
         && s.split('.').all(|l| {
             let b = l.as_bytes();
             !b.is_empty()
@@ -572,6 +585,9 @@ mod tests {
             "a{b}",
             "é.example",
             "a\n",
+            "a.0",
+            "a.0x1f",
+            "1",
             long_label.as_str(),
             long_name.as_str(),
         ] {
