@@ -109,9 +109,9 @@ impl HookToolError {
         }
     }
 
-    /// As `bad_output` for output that may hold secrets (relation data): the detail says what
-    /// kind of JSON error and where, never any of the output (serde's messages quote values:
-    /// ``invalid type: integer `123` ``).
+    /// As `bad_output` for output that may hold secrets (relation data, secret content): the
+    /// detail says what kind of JSON error and where, never any of the output (serde's
+    /// messages quote values: ``invalid type: integer `123` ``).
     pub(crate) fn bad_output_redacted(
         tool: &str,
         args: &[String],
@@ -128,7 +128,7 @@ impl HookToolError {
             command: command_line(tool, args),
             expected,
             detail: format!(
-                "{kind} at line {} column {} (the output is not shown: relation data may hold secrets)",
+                "{kind} at line {} column {} (the output is not shown: it may hold secrets)",
                 e.line(),
                 e.column()
             ),

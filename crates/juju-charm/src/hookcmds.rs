@@ -653,7 +653,7 @@ impl<R: Runner> HookTools<R> {
         let out = self.call("secret-get", &args, None)?;
         // The output is the content: a parse error must not quote it.
         let map: BTreeMap<String, String> = serde_json::from_slice(&out).map_err(|e| {
-            HookToolError::bad_output("secret-get", &args, "a JSON object of strings", e, &[])
+            HookToolError::bad_output_redacted("secret-get", &args, "a JSON object of strings", &e)
         })?;
         Ok(SecretContent::from_juju(map))
     }
@@ -990,6 +990,15 @@ mod tests {
                 "{shown}"
             );
             assert!(shown.contains("relation-get"), "{shown}");
+            let t = HookTools::new(Recorder::answering(&[(0, out, "")]));
+            let e = t
+                .secret_get(&SecretRef::Label("tls".into()), SecretRead::Tracked)
+                .unwrap_err();
+            let shown = format!("{e} {e:?}");
+            assert!(
+                !shown.contains("hunter2") && !shown.contains("80085123"),
+                "{shown}"
+            );
         }
     }
 
