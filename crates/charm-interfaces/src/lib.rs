@@ -2,7 +2,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod blackbox_probes;
+pub mod grafana_dashboard;
 pub mod grammar;
+pub mod prometheus_scrape;
 pub mod pyjson;
 pub mod s3;
 pub mod tempo_api;
