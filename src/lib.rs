@@ -263,6 +263,24 @@ fn apply_workload<R: Runner>(
         for (container, outcome) in outcomes {
             match outcome {
                 Ok(workload::Outcome::Unreachable) => down.push(container),
+                Ok(workload::Outcome::Refused(r)) => {
+                    tracing::error!(
+                        "nginx refused the new configuration, so the last good one keeps serving: {}{}",
+                        r.complaint,
+                        r.line
+                            .as_ref()
+                            .map(|l| format!("; the line it names: `{l}`"))
+                            .unwrap_or_default()
+                    );
+                    let status = juju_charm::Status::blocked(format!(
+                        "nginx refused the new configuration (the last good one still serves): {}; see `juju debug-log`",
+                        r.complaint
+                    ));
+                    if let Some(app) = plan.app_status.as_mut() {
+                        *app = status.clone();
+                    }
+                    plan.unit_status = status;
+                }
                 Ok(_) => {}
                 Err(source) => {
                     return Err(CharmError::Pebble {
