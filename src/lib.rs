@@ -9,6 +9,7 @@
 
 pub mod inputs;
 pub mod nginx;
+pub mod pki;
 pub mod reconcile;
 pub mod tempo_config;
 pub mod urls;
