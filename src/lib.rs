@@ -12,6 +12,7 @@ pub mod nginx;
 pub mod pki;
 pub mod reconcile;
 pub mod tempo_config;
+pub mod tls;
 pub mod urls;
 pub mod workload;
 

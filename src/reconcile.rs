@@ -323,6 +323,7 @@ pub fn nginx_inputs(
         ipv6: i.ipv6,
         upstreams,
         servers,
+        tls: false,
     }
 }
 
@@ -534,6 +535,7 @@ pub fn reconcile(i: &Inputs) -> Plan {
                 s3,
                 remote_write: &remote_write,
                 retention_hours: i.config.retention_hours,
+                tls: false,
             },
             TEMPO_HTTP_PORT,
             TEMPO_GRPC_PORT,
