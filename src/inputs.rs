@@ -161,6 +161,8 @@ pub struct Inputs {
     pub resolver: Option<String>,
     /// Whether the pod has IPv6.
     pub ipv6: bool,
+    /// The certificates requirer's state ([`crate::tls::prepare`] fills it after [`read`]).
+    pub tls: crate::tls::TlsInputs,
 }
 
 /// Whether this event is one where the unit (re)writes its FQDN to the peer databag.
@@ -179,7 +181,7 @@ pub fn writes_peer_fqdn(event: &Event) -> bool {
 }
 
 /// The relation being broken in this hook, which must not be used any more.
-fn broken(event: &Event) -> Option<&RelationId> {
+pub(crate) fn broken(event: &Event) -> Option<&RelationId> {
     event
         .relation()
         .filter(|r| r.kind == RelationEventKind::Broken)
@@ -195,7 +197,7 @@ fn gone(e: &HookToolError) -> bool {
 }
 
 /// A read on a relation that may vanish mid-hook: `Ok(None)` when it did.
-fn unless_gone<T>(read: Result<T, HookToolError>) -> Result<Option<T>, HookToolError> {
+pub(crate) fn unless_gone<T>(read: Result<T, HookToolError>) -> Result<Option<T>, HookToolError> {
     match read {
         Ok(v) => Ok(Some(v)),
         Err(e) if gone(&e) => Ok(None),
@@ -347,6 +349,7 @@ pub fn read<R: Runner>(
         tempo_api,
         ingress,
         peers,
+        tls: crate::tls::TlsInputs::default(),
     })
 }
 

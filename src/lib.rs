@@ -230,14 +230,26 @@ fn apply_workload<R: Runner>(
 ) -> Result<(), CharmError> {
     if let Some(w) = &plan.workload {
         let layer = workload::nginx_layer(urls::TEMPO_HTTP_PORT);
+        let nginx = ctx.container(workload::NGINX);
+        let tls = w.tls.as_ref();
+        // The certificate files first (nginx.conf refers to them), then the config; nginx
+        // reloads when either changed (the Python charm reloads only for the config).
+        let nginx_outcome = workload::reconcile_nginx_tls(&nginx, tls).and_then(|files| {
+            if files == workload::Outcome::Unreachable {
+                return Ok(files);
+            }
+            let conf = workload::reconcile_nginx(&nginx, &w.nginx_config, &layer)?;
+            if files == workload::Outcome::Changed && conf == workload::Outcome::Unchanged {
+                workload::reload_nginx(&nginx)?;
+                return Ok(workload::Outcome::Changed);
+            }
+            Ok(conf)
+        });
         let outcomes = [
-            (
-                workload::NGINX,
-                workload::reconcile_nginx(&ctx.container(workload::NGINX), &w.nginx_config, &layer),
-            ),
+            (workload::NGINX, nginx_outcome),
             (
                 workload::EXPORTER,
-                workload::reconcile_exporter(&ctx.container(workload::EXPORTER)),
+                workload::reconcile_exporter(&ctx.container(workload::EXPORTER), tls),
             ),
         ];
         let mut down = Vec::new();

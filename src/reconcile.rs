@@ -66,6 +66,8 @@ pub const SERVER_PORTS: [ServerPort; 7] = [
 pub struct Workload {
     /// nginx's configuration file.
     pub nginx_config: String,
+    /// The certificate, key and CA to serve with, when TLS is on.
+    pub tls: Option<crate::tls::Serving>,
 }
 
 /// What to write this hook. Every databag appears at most once.
@@ -99,6 +101,9 @@ pub struct Plan {
     pub ports: Option<BTreeSet<u16>>,
     /// The enabled receivers and their URLs (for the list-receivers action).
     pub receivers: Vec<(ReceiverProtocol, String)>,
+    /// `secret-grant <id> -r <relation>`: the TLS key's secret to each worker relation
+    /// (leader only; idempotent in Juju, so only on events that can need a new grant).
+    pub secret_grants: Vec<(String, RelationId)>,
 }
 
 impl Plan {
@@ -123,8 +128,10 @@ impl Plan {
 /// one (Traefik's when the ingress is ready, else the in-cluster one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TempoUrls {
-    /// `http://<app>.<model>.svc.<domain>`.
+    /// `http://<app>.<model>.svc.<domain>`, `https://` when TLS is on.
     pub direct: String,
+    /// Whether Tempo is served with TLS (scrape jobs then say `"scheme": "https"`).
+    pub tls: bool,
     /// Traefik's `<scheme>://<external_host>` once it answered.
     pub external: Option<String>,
 }
@@ -227,6 +234,8 @@ pub fn nginx_inputs(
             .map(|s| s.iter().cloned().collect())
             .unwrap_or_default()
     };
+    // With TLS the workers serve TLS too (Tempo's config says so), so nginx dials them with it.
+    let tls = i.tls.serving.is_some();
     let mut upstreams = Vec::new();
     let mut servers = Vec::new();
     let root = |name: &str| Location {
@@ -234,7 +243,7 @@ pub fn nginx_inputs(
         path: "/".into(),
         backend: name.to_owned(),
         backend_url: String::new(),
-        upstream_tls: false,
+        upstream_tls: tls,
         keepalive_http11: false,
     };
     for p in receivers {
@@ -286,7 +295,7 @@ pub fn nginx_inputs(
             format!("/proxy/worker/{dashed}/metrics"),
             name,
             "/metrics".into(),
-            false,
+            tls,
         ));
     }
     for url in &i.remote_write {
@@ -323,7 +332,7 @@ pub fn nginx_inputs(
         ipv6: i.ipv6,
         upstreams,
         servers,
-        tls: false,
+        tls,
     }
 }
 
@@ -365,7 +374,14 @@ pub fn reconcile(i: &Inputs) -> Plan {
         workload: None,
         ports: None,
         receivers: Vec::new(),
+        secret_grants: Vec::new(),
     };
+    // Our CSRs go out whatever the cluster's state (every unit asks for its certificate).
+    if let (Some(r), Some(bag)) = (&i.tls.relation, &i.tls.unit_bag) {
+        plan.write_unit(r, bag.clone());
+    }
+    let tls = i.tls.serving.as_ref();
+    let scheme = if tls.is_some() { "https" } else { "http" };
 
     // The coordinator's own statuses, as the Python coordinator orders them.
     let c = cluster(i);
@@ -437,7 +453,7 @@ pub fn reconcile(i: &Inputs) -> Plan {
     }
     let receivers: Vec<ReceiverProtocol> = enabled.into_iter().collect();
 
-    let direct = format!("http://{host}");
+    let direct = format!("{scheme}://{host}");
     let mut external: Option<String> = None;
     if let Some(ing) = i.ingress.as_ref().filter(|_| i.leader) {
         let mut fqdns = vec![server_name.clone()];
@@ -453,7 +469,7 @@ pub fn reconcile(i: &Inputs) -> Plan {
             ports: &SERVER_PORTS,
             unit_fqdns: &fqdns,
             redirect_https,
-            tls: false,
+            tls: tls.is_some(),
         };
         // The route is offered as soon as the relation exists, as the Python charm does.
         plan.ingress = Some((ing.relation.clone(), request.databag()));
@@ -470,6 +486,7 @@ pub fn reconcile(i: &Inputs) -> Plan {
     }
     let tempo_urls = TempoUrls {
         direct: direct.clone(),
+        tls: tls.is_some(),
         external: external.clone(),
     };
     let base = tempo_urls.most_external().to_owned();
@@ -524,7 +541,7 @@ pub fn reconcile(i: &Inputs) -> Plan {
             .filter_map(|u| url::Url::parse(u).ok())
             .map(|u| {
                 format!(
-                    "http://{host}:{PROXY_WORKER_TELEMETRY_PORT}/proxy/remote-write/{}/write",
+                    "{scheme}://{host}:{PROXY_WORKER_TELEMETRY_PORT}/proxy/remote-write/{}/write",
                     sanitize_host(u.host_str().unwrap_or_default())
                 )
             })
@@ -535,7 +552,7 @@ pub fn reconcile(i: &Inputs) -> Plan {
                 s3,
                 remote_write: &remote_write,
                 retention_hours: i.config.retention_hours,
-                tls: false,
+                tls: tls.is_some(),
             },
             TEMPO_HTTP_PORT,
             TEMPO_GRPC_PORT,
@@ -558,9 +575,16 @@ pub fn reconcile(i: &Inputs) -> Plan {
                 worker_ports: Some(worker_ports(roles, &receivers)),
                 s3_tls_ca_chain: s3.ca_cert(),
                 worker_labels: Some(vec![("app.kubernetes.io/part-of".into(), i.app.clone())]),
+                ca_cert: tls.map(|t| t.ca.clone()),
+                server_cert: tls.map(|t| t.certificate.clone()),
+                privkey_secret_id: tls.map(|t| t.key_secret_id.clone()),
                 ..ClusterProviderAppData::default()
             };
             plan.cluster.push((w.relation.clone(), data.to_databag()));
+            if let Some(t) = tls.filter(|_| crate::tls::grant_now(i, &w.relation)) {
+                plan.secret_grants
+                    .push((t.key_secret_id.clone(), w.relation.clone()));
+            }
         }
     }
 
@@ -568,6 +592,7 @@ pub fn reconcile(i: &Inputs) -> Plan {
     let ni = nginx_inputs(i, &c, &receivers, &server_name, resolver);
     plan.workload = Some(Workload {
         nginx_config: super::nginx::render(&ni),
+        tls: tls.cloned(),
     });
     let mut ports: BTreeSet<u16> = worker_ports(&[TempoRole::All], &receivers)
         .into_iter()
@@ -653,6 +678,7 @@ mod tests {
             opened_ports: vec![],
             resolver: Some("10.152.183.10".into()),
             ipv6: false,
+            tls: Default::default(),
         }
     }
 

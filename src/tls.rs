@@ -24,7 +24,9 @@ use std::time::{Duration, SystemTime};
 use charm_interfaces::tls_certificates::{
     self as tlsc, label, CsrRequest, Pem, ProviderAppData, ProviderCertificate, RequirerData,
 };
-use juju_charm::{Databag, RelationId};
+use juju_charm::{Context, Databag, Event, HookToolError, HookTools, RelationId, Runner};
+
+use crate::inputs::{broken, unless_gone, Inputs};
 
 use crate::pki::{self, CertInfo, CsrInfo, PkiError, PrivateKey};
 
@@ -368,6 +370,76 @@ pub fn resolve(
         key_created: false,
         waiting,
     })
+}
+
+/// Whether the leader grants the key's secret to `worker` in this hook: when the key is new,
+/// on the worker relation's own events, when a certificate arrives, and on the events after
+/// which leadership or the charm changed. (`secret-grant` is idempotent; this only saves
+/// calls on the hooks that cannot need it, like `update-status`.)
+pub fn grant_now(i: &Inputs, worker: &RelationId) -> bool {
+    i.tls.key_created
+        || matches!(
+            i.event,
+            Event::LeaderElected | Event::UpgradeCharm | Event::ConfigChanged | Event::Start
+        )
+        || matches!(i.event.relation(), Some(r) if r.relation.endpoint == CERTIFICATES || &r.relation == worker)
+}
+
+/// Reads the requirer's state and does its part before the reconciler runs: the key
+/// (read, or made once), both databags of the certificates relation, a new CSR when one is
+/// needed. Without the relation it does nothing but, when the relation is being broken,
+/// remove the key's secret (as the Python library does). One `relation-ids` when not
+/// related; `secret-get` and two `relation-get`s when related.
+pub fn prepare<R: Runner, S: SecretStore<Error = HookToolError>>(
+    ctx: &Context,
+    tools: &HookTools<R>,
+    store: &S,
+    i: &Inputs,
+    worker_addresses: &[String],
+) -> Result<TlsInputs, TlsError<HookToolError>> {
+    let unit_number = ctx.unit.number();
+    let being_broken = broken(&ctx.event).filter(|r| r.endpoint == CERTIFICATES);
+    let relation = tools
+        .relation_ids(CERTIFICATES)
+        .map_err(TlsError::Tool)?
+        .into_iter()
+        .find(|r| Some(r) != being_broken);
+    let Some(relation) = relation else {
+        if being_broken.is_some() {
+            let label = tlsc::private_key_secret_label(unit_number, CERTIFICATES);
+            if let Some((id, _)) = store.get_owned(&label).map_err(TlsError::Tool)? {
+                store.remove(&id).map_err(TlsError::Tool)?;
+            }
+        }
+        return Ok(TlsInputs::default());
+    };
+    let (key, key_id, created) = ensure_key(store, unit_number)?;
+    let ours = unless_gone(tools.relation_get_unit(&relation, &ctx.unit))
+        .map_err(TlsError::Tool)?
+        .unwrap_or_default();
+    let provider =
+        unless_gone(tools.remote_app_databag(&relation, ctx.event.remote_app_on(&relation)))
+            .map_err(TlsError::Tool)?
+            .flatten()
+            .map(|(_, bag)| bag)
+            .unwrap_or_default();
+    let own = i
+        .own_fqdn
+        .clone()
+        .unwrap_or_else(|| crate::urls::unit_fqdn(&i.unit, &i.model, None));
+    let app_host = crate::urls::app_host(i.own_fqdn.as_deref(), &i.app, &i.model);
+    let sans = wanted_sans(&own, &app_host, worker_addresses);
+    let mut t = resolve(
+        relation,
+        &RelationData { ours, provider },
+        &key,
+        key_id,
+        &i.app,
+        &sans,
+        SystemTime::now(),
+    )?;
+    t.key_created = created;
+    Ok(t)
 }
 
 /// The certificate secrets a Python charm's library left (`<LIBID>-certificate-<unit>-
