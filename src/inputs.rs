@@ -163,6 +163,8 @@ pub struct Inputs {
     pub ipv6: bool,
     /// The certificates requirer's state ([`crate::tls::prepare`] fills it after [`read`]).
     pub tls: crate::tls::TlsInputs,
+    /// The declared-but-unserved endpoints that are related ([`crate::unserved`]).
+    pub unserved: Vec<&'static str>,
 }
 
 /// Whether this event is one where the unit (re)writes its FQDN to the peer databag.
@@ -328,6 +330,12 @@ pub fn read<R: Runner>(
     }
     remote_write.sort();
     remote_write.dedup();
+    let mut unserved = Vec::new();
+    for (endpoint, _) in crate::unserved::UNSERVED {
+        if !live(tools.relation_ids(endpoint)?).is_empty() {
+            unserved.push(endpoint);
+        }
+    }
     let opened_ports = tools.opened_ports()?;
 
     Ok(Inputs {
@@ -339,6 +347,7 @@ pub fn read<R: Runner>(
         opened_ports,
         resolver: host.resolver(),
         ipv6: host.ipv6(),
+        unserved,
         app: ctx.app().to_owned(),
         model: ctx.model_name.clone(),
         unit: ctx.unit.clone(),

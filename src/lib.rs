@@ -13,6 +13,7 @@ pub mod pki;
 pub mod reconcile;
 pub mod tempo_config;
 pub mod tls;
+pub mod unserved;
 pub mod urls;
 pub mod workload;
 
@@ -91,6 +92,20 @@ pub fn handles(event: &Event) -> bool {
                 | inputs::S3
                 | inputs::TRACING
                 | inputs::REMOTE_WRITE
+                | "grafana-source"
+                | "receive-datasource"
+                | "catalogue"
+                | "metrics-endpoint"
+                | "grafana-dashboard"
+                | "probes"
+                | "logging"
+                | "self-charm-tracing"
+                | "self-workload-tracing"
+                | "certificates"
+                | "istio-ingress"
+                | "service-mesh"
+                | "provide-cmr-mesh"
+                | "require-cmr-mesh"
         ),
         Event::Pebble { container, .. } => {
             container == workload::NGINX || container == workload::EXPORTER

@@ -417,6 +417,9 @@ pub fn reconcile(i: &Inputs) -> Plan {
     if let Some(p) = &i.config_problem {
         problems.insert(0, Status::blocked(format!("invalid config: {p}")));
     }
+    if let Some(s) = super::unserved::status(&i.unserved) {
+        problems.push(s);
+    }
     let finish = |mut plan: Plan, problems: Vec<Status>, charm_active: Option<Status>| {
         let app = problems
             .first()
@@ -679,6 +682,7 @@ mod tests {
             resolver: Some("10.152.183.10".into()),
             ipv6: false,
             tls: Default::default(),
+            unserved: vec![],
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub mod bins;
 pub mod deploy;
+pub mod recorded;
 pub use bins::workspace_bin;
 
 use std::path::{Path, PathBuf};
