@@ -21,7 +21,6 @@ use x509_cert::name::Name;
 use x509_cert::request::{CertReq, ExtensionReq};
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
-use x509_cert::Certificate;
 
 /// 2026-01-01T00:00:00Z and 2036-01-01T00:00:00Z, the recordings' validity.
 pub const NOT_BEFORE: u64 = 1_767_225_600;
@@ -119,8 +118,11 @@ impl TestCa {
                 let der = x509_cert::der::Encode::to_der(v).expect("der");
                 if let Ok(exts) = ExtensionReq::from_der(&der) {
                     for e in exts.0 {
-                        if e.extn_id == x509_cert::der::asn1::ObjectIdentifier::new_unwrap("2.5.29.17") {
-                            let san = SubjectAltName::from_der(e.extn_value.as_bytes()).expect("SAN");
+                        if e.extn_id
+                            == x509_cert::der::asn1::ObjectIdentifier::new_unwrap("2.5.29.17")
+                        {
+                            let san =
+                                SubjectAltName::from_der(e.extn_value.as_bytes()).expect("SAN");
                             b.add_extension(&san).expect("SAN extension");
                         }
                     }
@@ -150,8 +152,9 @@ impl TestCa {
             let mut entry = match before.for_csr(csr) {
                 Some(e) if e.ca == ca => e.clone(),
                 _ => {
-                    let cert = Pem::parse(&self.sign(csr.as_str()), label::CERTIFICATE, String::new)
-                        .expect("certificate PEM");
+                    let cert =
+                        Pem::parse(&self.sign(csr.as_str()), label::CERTIFICATE, String::new)
+                            .expect("certificate PEM");
                     ProviderCertificate {
                         ca: ca.clone(),
                         certificate_signing_request: csr.clone(),
