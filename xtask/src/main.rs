@@ -220,7 +220,8 @@ fn stage(debug: bool) -> Result<Vec<PathBuf>> {
 
 /// Every hook Juju can run for this metadata, for agents that run hooks/<name> instead of
 /// dispatch (contract §1.1): the unit's lifecycle, each endpoint's relation hooks (no
-/// relation-broken on peers), each container's Pebble hooks.
+/// relation-broken on peers), each container's Pebble hooks. No `secret-*` links: secrets
+/// came with Juju 3.0, whose agents always run `dispatch`.
 fn hook_names(metadata: &Path) -> Result<Vec<String>> {
     let text = fs::read_to_string(metadata)
         .with_context(|| format!("cannot read {}", metadata.display()))?;

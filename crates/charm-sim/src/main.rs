@@ -19,7 +19,7 @@ charm-sim: run a charm as Juju would, offline
 USAGE:
   charm-sim run --charm-dir DIR --state STATE.yaml --event EVENT
                 [--relation ENDPOINT:ID] [--remote-unit APP/N] [--departing-unit APP/N]
-                [--check NAME] [--notice-key KEY]
+                [--check NAME] [--notice-key KEY] [--secret ID|LABEL [--revision N]]
                 [--out NEW_STATE.yaml] [--format human|json] [--wrap \"COMMAND ARGS\"]
   charm-sim run --charm-dir DIR --state STATE.yaml --action NAME [--param KEY=VALUE]...
                 [--out NEW_STATE.yaml] [--format human|json] [--wrap \"COMMAND ARGS\"]
@@ -85,6 +85,14 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Args> {
             "--departing-unit" => a.spec.departing_unit = Some(value()?),
             "--check" => a.spec.check = Some(value()?),
             "--notice-key" => a.spec.notice_key = Some(value()?),
+            "--secret" => a.spec.secret = Some(value()?),
+            "--revision" => {
+                let v = value()?;
+                a.spec.secret_revision = Some(
+                    v.parse()
+                        .with_context(|| format!("--revision takes a number, not `{v}`"))?,
+                );
+            }
             "--wrap" => a.wrap = value()?.split_whitespace().map(str::to_owned).collect(),
             "--format" => match value()?.as_str() {
                 "json" => a.json = true,
