@@ -42,6 +42,9 @@ pub enum CharmError {
         #[source]
         source: Box<juju_charm::pebble::PebbleError>,
     },
+    /// Making the TLS key or CSR failed.
+    #[error("TLS: {0}")]
+    Tls(#[from] pki::PkiError),
     /// The provider refused the data (cannot happen for URLs built from Juju's names).
     #[error(transparent)]
     Publish(PublishError),
@@ -205,7 +208,16 @@ pub fn run<R: Runner>(
     config: inputs::Config,
     config_problem: Option<String>,
 ) -> Result<(), CharmError> {
-    let inputs = inputs::read(ctx, tools, host, config, config_problem)?;
+    let mut inputs = inputs::read(ctx, tools, host, config, config_problem)?;
+    let workers: Vec<String> = reconcile::cluster(&inputs)
+        .topology
+        .into_iter()
+        .map(|(_, address)| address)
+        .collect();
+    inputs.tls = tls::prepare(ctx, tools, tools, &inputs, &workers).map_err(|e| match e {
+        tls::TlsError::Tool(e) => CharmError::Tool(e),
+        tls::TlsError::Pki(e) => CharmError::Tls(e),
+    })?;
     let mut plan = reconcile::reconcile(&inputs);
     if let Event::Action { .. } = &ctx.event {
         return list_receivers(tools, &plan);
@@ -366,6 +378,15 @@ pub fn apply<R: Runner>(tools: &HookTools<R>, app: &str, plan: &Plan) -> Result<
     }
     if let Some((r, bag)) = &plan.s3_request {
         relation_set(r, bag)?;
+    }
+    for (id, r) in &plan.secret_grants {
+        match tools.secret_grant(id, r, None) {
+            Ok(()) => {}
+            Err(e) if vanished(&e) => {
+                tracing::warn!(relation = %r, "relation vanished during the hook")
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     if let Some(v) = plan.app_version {
         tools.application_version_set(v)?;

@@ -103,7 +103,7 @@ pub struct Plan {
     pub receivers: Vec<(ReceiverProtocol, String)>,
     /// `secret-grant <id> -r <relation>`: the TLS key's secret to each worker relation
     /// (leader only; idempotent in Juju, so only on events that can need a new grant).
-    pub secret_grants: Vec<(String, RelationId)>,
+    pub secret_grants: Vec<(juju_charm::SecretId, RelationId)>,
 }
 
 impl Plan {
@@ -580,11 +580,10 @@ pub fn reconcile(i: &Inputs) -> Plan {
                 worker_labels: Some(vec![("app.kubernetes.io/part-of".into(), i.app.clone())]),
                 ca_cert: tls.map(|t| t.ca.clone()),
                 server_cert: tls.map(|t| t.certificate.clone()),
-                privkey_secret_id: tls.map(|t| t.key_secret_id.clone()),
-                ..ClusterProviderAppData::default()
+                privkey_secret_id: tls.map(|t| t.key_secret_id.as_str().to_owned()),
             };
             plan.cluster.push((w.relation.clone(), data.to_databag()));
-            if let Some(t) = tls.filter(|_| crate::tls::grant_now(i, &w.relation)) {
+            if let Some(t) = tls.filter(|_| !i.tls.key_granted_to.contains(&w.app)) {
                 plan.secret_grants
                     .push((t.key_secret_id.clone(), w.relation.clone()));
             }
@@ -810,5 +809,51 @@ mod tests {
             "\"tempo-0.tempo-endpoints.cos.svc.k8s.internal\""
         );
         assert_eq!(plan.app_version, Some(TEMPO_VERSION));
+    }
+
+    #[test]
+    fn a_served_certificate_turns_https_on_everywhere_and_grants_the_key_once() {
+        let mut i = inputs(true);
+        let id: juju_charm::SecretId = "secret:cs3vu9f0000s75fi8hlg".parse().unwrap();
+        i.tls = crate::tls::TlsInputs {
+            relation: Some(RelationId::new("certificates", 3)),
+            serving: Some(crate::tls::Serving {
+                certificate: "CERT".into(),
+                ca: "CA".into(),
+                chain: vec![],
+                private_key: "KEY".into(),
+                key_secret_id: id.clone(),
+            }),
+            unit_bag: Some([("certificate_signing_requests".into(), "[]".into())].into()),
+            key_granted_to: vec![],
+            waiting: false,
+        };
+        let plan = reconcile(&i);
+        let (data, _) = plan.tempo_api.clone().expect("publishes");
+        assert_eq!(data.http.direct_url.as_str(), "https://tempo.cos.svc.cluster.local:3200/");
+        let bag = &plan.cluster[0].1;
+        assert_eq!(bag["ca_cert"], "\"CA\"");
+        assert_eq!(bag["server_cert"], "\"CERT\"");
+        assert_eq!(bag["privkey_secret_id"], format!("\"{id}\""));
+        assert!(bag["worker_config"].contains("http_tls_config"));
+        assert_eq!(plan.secret_grants, vec![(id, RelationId::new("tempo-cluster", 10))]);
+        assert!(plan.unit_bags.contains_key(&RelationId::new("certificates", 3)));
+        let w = plan.workload.expect("workload");
+        assert!(w.nginx_config.contains("ssl_protocols TLSv1.2 TLSv1.3;"));
+        assert!(w.tls.is_some());
+        // Granted already: no grant call; not leader: nothing published, TLS still served.
+        i.tls.key_granted_to = vec!["w".into()];
+        assert!(reconcile(&i).secret_grants.is_empty());
+        i.leader = false;
+        let plan = reconcile(&i);
+        assert!(plan.cluster.is_empty() && plan.secret_grants.is_empty());
+        assert!(plan.workload.expect("workload").nginx_config.contains("listen 3200 ssl;"));
+        // Without a certificate: plain http, no TLS keys.
+        i.leader = true;
+        i.tls.serving = None;
+        let plan = reconcile(&i);
+        // (an empty value: `relation-set` deletes the key a TLS hook wrote)
+        assert_eq!(plan.cluster[0].1.get("ca_cert").map(String::as_str), Some(""));
+        assert!(plan.workload.expect("workload").nginx_config.contains("listen 3200;"));
     }
 }

@@ -24,7 +24,11 @@ use std::time::{Duration, SystemTime};
 use charm_interfaces::tls_certificates::{
     self as tlsc, label, CsrRequest, Pem, ProviderAppData, ProviderCertificate, RequirerData,
 };
-use juju_charm::{Context, Databag, Event, HookToolError, HookTools, RelationId, Runner};
+use juju_charm::hookcmds::{SecretAddOptions, SecretRead, SecretRef};
+use juju_charm::{
+    Context, Databag, ErrorKind, Event, HookToolError, HookTools, RelationId, Runner,
+    SecretContent, SecretId, SecretOwner,
+};
 
 use crate::inputs::{broken, unless_gone, Inputs};
 
@@ -47,7 +51,7 @@ pub struct Serving {
     /// The private key (PEM).
     pub private_key: String,
     /// The unit-owned secret holding the key (granted to the workers).
-    pub key_secret_id: String,
+    pub key_secret_id: SecretId,
 }
 
 impl std::fmt::Debug for Serving {
@@ -70,8 +74,9 @@ pub struct TlsInputs {
     pub serving: Option<Serving>,
     /// Our unit databag on the relation, when it must change this hook.
     pub unit_bag: Option<Databag>,
-    /// The key secret was created this hook (so it must be granted to the workers now).
-    pub key_created: bool,
+    /// The applications the key's secret is granted to already (the leader grants it to
+    /// each worker application that lacks it: no grant call on an unchanged hook).
+    pub key_granted_to: Vec<String>,
     /// Whether a CSR is waiting for its certificate.
     pub waiting: bool,
 }
@@ -204,16 +209,74 @@ pub fn wanted_sans(
     s
 }
 
+/// One of our secrets, as the requirer needs it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OwnedSecret {
+    /// Its id.
+    pub id: SecretId,
+    /// Its content.
+    pub content: Databag,
+    /// The applications it is granted to.
+    pub granted_apps: Vec<String>,
+}
+
 /// Secrets, as far as the requirer needs them (the layer's hook tools implement it).
 pub trait SecretStore {
     /// Error of the transport.
     type Error;
-    /// The id and content of our secret labelled `label`, if it exists.
-    fn get_owned(&self, label: &str) -> Result<Option<(String, Databag)>, Self::Error>;
+    /// Our secret labelled `label`, if it exists.
+    fn get_owned(&self, label: &str) -> Result<Option<OwnedSecret>, Self::Error>;
     /// Creates a unit-owned secret; returns its id.
-    fn add_unit_owned(&self, label: &str, content: &Databag) -> Result<String, Self::Error>;
+    fn add_unit_owned(&self, label: &str, content: &SecretContent)
+        -> Result<SecretId, Self::Error>;
     /// Removes a secret we own.
-    fn remove(&self, id: &str) -> Result<(), Self::Error>;
+    fn remove(&self, id: &SecretId) -> Result<(), Self::Error>;
+    /// Every secret we own, with its label.
+    fn owned_labels(&self) -> Result<Vec<(SecretId, Option<String>)>, Self::Error>;
+}
+
+impl<R: Runner> SecretStore for HookTools<R> {
+    type Error = HookToolError;
+    fn get_owned(&self, label: &str) -> Result<Option<OwnedSecret>, HookToolError> {
+        let info = match self.secret_info_get(&SecretRef::Label(label.to_owned())) {
+            Ok(info) => info,
+            Err(e) if e.kind() == ErrorKind::SecretNotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let content = self.secret_get(&SecretRef::Id(info.id.clone()), SecretRead::Tracked)?;
+        Ok(Some(OwnedSecret {
+            id: info.id,
+            content: content.into_inner(),
+            granted_apps: info
+                .access
+                .iter()
+                .filter_map(|a| a.target.strip_prefix("application-").map(str::to_owned))
+                .collect(),
+        }))
+    }
+    fn add_unit_owned(
+        &self,
+        label: &str,
+        content: &SecretContent,
+    ) -> Result<SecretId, HookToolError> {
+        let options = SecretAddOptions {
+            owner: SecretOwner::Unit,
+            label: Some(label.to_owned()),
+            ..SecretAddOptions::default()
+        };
+        self.secret_add(content, &options)
+    }
+    fn remove(&self, id: &SecretId) -> Result<(), HookToolError> {
+        self.secret_remove(id, None)
+    }
+    fn owned_labels(&self) -> Result<Vec<(SecretId, Option<String>)>, HookToolError> {
+        let mut out = Vec::new();
+        for id in self.secret_ids()? {
+            let info = self.secret_info_get(&SecretRef::Id(id.clone()))?;
+            out.push((id, (!info.label.is_empty()).then_some(info.label)));
+        }
+        Ok(out)
+    }
 }
 
 /// Why the requirer could not do its part this hook.
@@ -241,17 +304,18 @@ pub struct RelationData {
 pub fn ensure_key<S: SecretStore>(
     store: &S,
     unit_number: u32,
-) -> Result<(PrivateKey, String, bool), TlsError<S::Error>>
+) -> Result<(PrivateKey, OwnedSecret, bool), TlsError<S::Error>>
 where
     S::Error: std::error::Error + 'static,
 {
     let label = tlsc::private_key_secret_label(unit_number, CERTIFICATES);
-    if let Some((id, content)) = store.get_owned(&label).map_err(TlsError::Tool)? {
-        match content
+    if let Some(secret) = store.get_owned(&label).map_err(TlsError::Tool)? {
+        match secret
+            .content
             .get(tlsc::PRIVATE_KEY_CONTENT_KEY)
             .map(|p| PrivateKey::from_pem(p))
         {
-            Some(Ok(key)) => return Ok((key, id, false)),
+            Some(Ok(key)) => return Ok((key, secret, false)),
             Some(Err(e)) => {
                 tracing::warn!(
                     "the private key in secret `{label}` is not usable ({e}); making a new one"
@@ -259,7 +323,7 @@ where
             }
             None => tracing::warn!("secret `{label}` holds no private key; making a new one"),
         }
-        store.remove(&id).map_err(TlsError::Tool)?;
+        store.remove(&secret.id).map_err(TlsError::Tool)?;
     }
     let key = PrivateKey::generate()?;
     let content: Databag = [(
@@ -267,10 +331,23 @@ where
         key.pem().to_owned(),
     )]
     .into();
+    let content = SecretContent::new(content.clone()).map_err(|e| {
+        TlsError::Pki(PkiError::Generate(format!(
+            "the key is not valid secret content: {e}"
+        )))
+    })?;
     let id = store
         .add_unit_owned(&label, &content)
         .map_err(TlsError::Tool)?;
-    Ok((key, id, true))
+    Ok((
+        key,
+        OwnedSecret {
+            id,
+            content: content.into_inner(),
+            granted_apps: Vec::new(),
+        },
+        true,
+    ))
 }
 
 /// Parses what we asked and what the provider issued (PEM parsing only), decides, signs a
@@ -279,7 +356,7 @@ pub fn resolve(
     relation: RelationId,
     data: &RelationData,
     key: &PrivateKey,
-    key_secret_id: String,
+    key_secret_id: SecretId,
     common_name: &str,
     sans: &BTreeSet<String>,
     now: SystemTime,
@@ -347,7 +424,7 @@ pub fn resolve(
         }
         .to_databag()
     });
-    let waiting = d.serve.as_ref().map_or(true, |s| {
+    let waiting = d.serve.as_ref().is_none_or(|s| {
         requests
             .last()
             .is_some_and(|r| r.certificate_signing_request != s.certificate_signing_request)
@@ -367,22 +444,9 @@ pub fn resolve(
             key_secret_id,
         }),
         unit_bag,
-        key_created: false,
+        key_granted_to: Vec::new(),
         waiting,
     })
-}
-
-/// Whether the leader grants the key's secret to `worker` in this hook: when the key is new,
-/// on the worker relation's own events, when a certificate arrives, and on the events after
-/// which leadership or the charm changed. (`secret-grant` is idempotent; this only saves
-/// calls on the hooks that cannot need it, like `update-status`.)
-pub fn grant_now(i: &Inputs, worker: &RelationId) -> bool {
-    i.tls.key_created
-        || matches!(
-            i.event,
-            Event::LeaderElected | Event::UpgradeCharm | Event::ConfigChanged | Event::Start
-        )
-        || matches!(i.event.relation(), Some(r) if r.relation.endpoint == CERTIFICATES || &r.relation == worker)
 }
 
 /// Reads the requirer's state and does its part before the reconciler runs: the key
@@ -407,13 +471,27 @@ pub fn prepare<R: Runner, S: SecretStore<Error = HookToolError>>(
     let Some(relation) = relation else {
         if being_broken.is_some() {
             let label = tlsc::private_key_secret_label(unit_number, CERTIFICATES);
-            if let Some((id, _)) = store.get_owned(&label).map_err(TlsError::Tool)? {
-                store.remove(&id).map_err(TlsError::Tool)?;
+            if let Some(secret) = store.get_owned(&label).map_err(TlsError::Tool)? {
+                store.remove(&secret.id).map_err(TlsError::Tool)?;
             }
         }
         return Ok(TlsInputs::default());
     };
-    let (key, key_id, created) = ensure_key(store, unit_number)?;
+    if ctx.event == Event::UpgradeCharm {
+        // After a refresh from the Python charm: its per-certificate secrets are not used.
+        let owned = store.owned_labels().map_err(TlsError::Tool)?;
+        let labelled: Vec<(String, Option<String>)> = owned
+            .iter()
+            .map(|(id, l)| (id.as_str().to_owned(), l.clone()))
+            .collect();
+        for stale in stale_certificate_secrets(unit_number, &labelled) {
+            if let Some((id, _)) = owned.iter().find(|(id, _)| id.as_str() == stale) {
+                tracing::info!("removing the certificate secret {stale} the Python charm left");
+                store.remove(id).map_err(TlsError::Tool)?;
+            }
+        }
+    }
+    let (key, key_secret, _) = ensure_key(store, unit_number)?;
     let ours = unless_gone(tools.relation_get_unit(&relation, &ctx.unit))
         .map_err(TlsError::Tool)?
         .unwrap_or_default();
@@ -433,21 +511,21 @@ pub fn prepare<R: Runner, S: SecretStore<Error = HookToolError>>(
         relation,
         &RelationData { ours, provider },
         &key,
-        key_id,
+        key_secret.id.clone(),
         &i.app,
         &sans,
         SystemTime::now(),
     )?;
-    t.key_created = created;
+    t.key_granted_to = key_secret.granted_apps;
     Ok(t)
 }
 
 /// The certificate secrets a Python charm's library left (`<LIBID>-certificate-<unit>-
 /// certificates-<hash>`), among our secrets' labels: removed after a refresh from it.
-pub fn stale_certificate_secrets<'a>(
+pub fn stale_certificate_secrets(
     unit_number: u32,
-    labelled: &'a [(String, Option<String>)],
-) -> Vec<&'a str> {
+    labelled: &[(String, Option<String>)],
+) -> Vec<&str> {
     let prefix = tlsc::certificate_secret_label_prefix(unit_number, CERTIFICATES);
     labelled
         .iter()
@@ -457,6 +535,7 @@ pub fn stale_certificate_secrets<'a>(
 }
 
 #[cfg(test)]
+#[allow(clippy::cloned_ref_to_slice_refs)] // the tables read better with clones
 mod tests {
     use super::*;
 

@@ -96,6 +96,7 @@ fn leader_elected_tool_calls_are_exactly_these() {
             "relation-ids provide-cmr-mesh --format=json",
             "relation-ids require-cmr-mesh --format=json",
             "opened-ports --format=json",
+            "relation-ids certificates --format=json",
             "open-port 3200/tcp",
             "open-port 3300/tcp",
             "open-port 4318/tcp",
@@ -108,7 +109,7 @@ fn leader_elected_tool_calls_are_exactly_these() {
         ]
     );
     let stdin: serde_json::Value =
-        serde_json::from_str(r.calls[23].stdin.as_deref().unwrap_or("")).unwrap();
+        serde_json::from_str(r.calls[24].stdin.as_deref().unwrap_or("")).unwrap();
     assert_eq!(
         stdin,
         json!({"http": HTTP, "grpc": GRPC}),
@@ -531,9 +532,10 @@ fn steady_state_update_status_calls() {
         );
         let by_tool = r.calls_by_tool();
         assert_eq!(by_tool.get("relation-set"), Some(&(n as usize + 1)));
-        // 18 reads (config, leadership, ten endpoints, S3, the worker, the ports), five
-        // ports opened on this first reconcile, the writes, two statuses.
-        assert_eq!(r.calls.len(), 25 + n as usize + 1, "{:?}", tools(&r));
+        // 19 reads (config, leadership, eleven endpoints (certificates among them), S3, the
+        // worker, the ports), five ports opened on this first reconcile, the writes, two
+        // statuses.
+        assert_eq!(r.calls.len(), 26 + n as usize + 1, "{:?}", tools(&r));
     }
 }
 
@@ -550,14 +552,14 @@ fn six_worker_units_cost_one_read_each_and_one_write_per_application() {
         .enumerate()
         .map(|(i, role)| deploy::worker_relation(910 + i as u32, role, role, 1))
         .collect();
-    // 22 calls whatever the workers (config, leadership, the other endpoints, S3, ports on
-    // the first reconcile, statuses), then per worker application relation-list, its app
-    // bag and one write, and one read per unit.
+    // 23 calls whatever the workers (config, leadership, the other endpoints (certificates
+    // among them), S3, ports on the first reconcile, statuses), then per worker application
+    // relation-list, its app bag and one write, and one read per unit.
     for (shape, relations, apps) in [
         ("one app, six units", one_app, 1),
         ("six apps, one unit each", six_apps, 6),
     ] {
-        let total = 22 + 3 * apps + 6;
+        let total = 23 + 3 * apps + 6;
         let yaml = format!(
             "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}relations:\n{s3}{relations}"
         );
