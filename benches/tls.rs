@@ -67,20 +67,50 @@ fn main() {
     let ours = ours(CHARM_BIN);
     let dir = tempfile::tempdir().expect("tmp");
     // Settled without TLS; related (before the key exists); settled with TLS.
-    let plain = hook(&hook(&base(false), &EventSpec::new("config-changed")), &EventSpec::new("update-status"));
+    let plain = hook(
+        &hook(&base(false), &EventSpec::new("config-changed")),
+        &EventSpec::new("update-status"),
+    );
     let related = hook(&base(true), &EventSpec::new("config-changed"));
-    let mut issued = hook(&related, &EventSpec::on("certificates-relation-created", "certificates:3"));
+    let mut issued = hook(
+        &related,
+        &EventSpec::on("certificates-relation-created", "certificates:3"),
+    );
     let mut ca = tls_ca::TestCa::new("Bench CA");
-    let rel = issued.relations.iter_mut().find(|r| r.id == 3).expect("certificates");
+    let rel = issued
+        .relations
+        .iter_mut()
+        .find(|r| r.id == 3)
+        .expect("certificates");
     rel.remote_app_data = ca.answer(&rel.local_unit, &Default::default(), false);
     let settled = hook(
-        &hook(&issued, &EventSpec::on("certificates-relation-changed", "certificates:3").remote_unit("ca/0")),
+        &hook(
+            &issued,
+            &EventSpec::on("certificates-relation-changed", "certificates:3").remote_unit("ca/0"),
+        ),
         &EventSpec::new("update-status"),
     );
     let cases: [(&str, &State, &[&str]); 3] = [
-        ("update-status, no TLS", &plain, &["--event", "update-status"]),
-        ("update-status, TLS settled", &settled, &["--event", "update-status"]),
-        ("certificates-relation-created (key + CSR made)", &related, &["--event", "certificates-relation-created", "--relation", "certificates:3"]),
+        (
+            "update-status, no TLS",
+            &plain,
+            &["--event", "update-status"],
+        ),
+        (
+            "update-status, TLS settled",
+            &settled,
+            &["--event", "update-status"],
+        ),
+        (
+            "certificates-relation-created (key + CSR made)",
+            &related,
+            &[
+                "--event",
+                "certificates-relation-created",
+                "--relation",
+                "certificates:3",
+            ],
+        ),
     ];
     let mut md = String::from("| case | wall median ms | instructions | hook-tool calls | Pebble requests |\n|---|---|---|---|---|\n");
     for (name, state, event) in cases {

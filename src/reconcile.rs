@@ -830,14 +830,22 @@ mod tests {
         };
         let plan = reconcile(&i);
         let (data, _) = plan.tempo_api.clone().expect("publishes");
-        assert_eq!(data.http.direct_url.as_str(), "https://tempo.cos.svc.cluster.local:3200/");
+        assert_eq!(
+            data.http.direct_url.as_str(),
+            "https://tempo.cos.svc.cluster.local:3200/"
+        );
         let bag = &plan.cluster[0].1;
         assert_eq!(bag["ca_cert"], "\"CA\"");
         assert_eq!(bag["server_cert"], "\"CERT\"");
         assert_eq!(bag["privkey_secret_id"], format!("\"{id}\""));
         assert!(bag["worker_config"].contains("http_tls_config"));
-        assert_eq!(plan.secret_grants, vec![(id, RelationId::new("tempo-cluster", 10))]);
-        assert!(plan.unit_bags.contains_key(&RelationId::new("certificates", 3)));
+        assert_eq!(
+            plan.secret_grants,
+            vec![(id, RelationId::new("tempo-cluster", 10))]
+        );
+        assert!(plan
+            .unit_bags
+            .contains_key(&RelationId::new("certificates", 3)));
         let w = plan.workload.expect("workload");
         assert!(w.nginx_config.contains("ssl_protocols TLSv1.2 TLSv1.3;"));
         assert!(w.tls.is_some());
@@ -847,13 +855,24 @@ mod tests {
         i.leader = false;
         let plan = reconcile(&i);
         assert!(plan.cluster.is_empty() && plan.secret_grants.is_empty());
-        assert!(plan.workload.expect("workload").nginx_config.contains("listen 3200 ssl;"));
+        assert!(plan
+            .workload
+            .expect("workload")
+            .nginx_config
+            .contains("listen 3200 ssl;"));
         // Without a certificate: plain http, no TLS keys.
         i.leader = true;
         i.tls.serving = None;
         let plan = reconcile(&i);
         // (an empty value: `relation-set` deletes the key a TLS hook wrote)
-        assert_eq!(plan.cluster[0].1.get("ca_cert").map(String::as_str), Some(""));
-        assert!(plan.workload.expect("workload").nginx_config.contains("listen 3200;"));
+        assert_eq!(
+            plan.cluster[0].1.get("ca_cert").map(String::as_str),
+            Some("")
+        );
+        assert!(plan
+            .workload
+            .expect("workload")
+            .nginx_config
+            .contains("listen 3200;"));
     }
 }
