@@ -311,7 +311,13 @@ fn nginx_serves_the_pushed_tls_config_and_clients_verify_the_chain() {
         // s_client may exit 0 after a failed handshake; it then agreed no cipher.
         Some(out.status.success() && !text.contains("Cipher is (NONE)"))
     };
-    if let (Some(v11), Some(v12)) = (handshake("-tls1_1"), handshake("-tls1_2")) {
-        assert_eq!((v11, v12), (false, true), "TLS 1.1 refused, TLS 1.2 served");
+    match (handshake("-tls1_1"), handshake("-tls1_2")) {
+        (Some(v11), Some(v12)) => {
+            assert_eq!((v11, v12), (false, true), "TLS 1.1 refused, TLS 1.2 served")
+        }
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CI needs openssl for the TLS versions check")
+        }
+        _ => eprintln!("SKIPPED the TLS versions check: no openssl"),
     }
 }
