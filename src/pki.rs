@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use std::time::SystemTime;
 
 use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey};
-use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey, LineEnding};
+use rsa::pkcs8::LineEnding;
 use rsa::rand_core::{OsRng, RngCore};
 use rsa::RsaPrivateKey;
 use sha2::Sha256;
@@ -65,17 +65,44 @@ fn read_err(what: &'static str, reason: impl std::fmt::Display) -> PkiError {
     }
 }
 
-/// An RSA private key and its PEM.
+/// An RSA private key: its PEM, and its public key read from the DER structure alone.
+/// Reading a stored key does no big-number arithmetic (the `rsa` key, with its validation and
+/// CRT precomputation, is built only to sign a CSR), so an unchanged hook stays cheap.
 #[derive(Clone)]
 pub struct PrivateKey {
-    key: RsaPrivateKey,
     pem: String,
+    pkcs1_der: Vec<u8>,
+    public_key: Vec<u8>,
 }
 
 impl std::fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("PrivateKey(<hidden>)")
     }
+}
+
+const OID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+
+/// The SubjectPublicKeyInfo (DER) of a PKCS#1 private key, by DER decoding only.
+fn public_key_of(pkcs1_der: &[u8]) -> Result<Vec<u8>, PkiError> {
+    let k = rsa::pkcs1::RsaPrivateKey::try_from(pkcs1_der)
+        .map_err(|e| read_err("private key", format!("not a PKCS#1 RSA key ({e})")))?;
+    let public = rsa::pkcs1::RsaPublicKey {
+        modulus: k.modulus,
+        public_exponent: k.public_exponent,
+    }
+    .to_der()
+    .map_err(|e| read_err("private key", e))?;
+    x509_cert::spki::SubjectPublicKeyInfoOwned {
+        algorithm: x509_cert::spki::AlgorithmIdentifierOwned {
+            oid: OID_RSA_ENCRYPTION,
+            parameters: Some(Any::null()),
+        },
+        subject_public_key: x509_cert::der::asn1::BitString::from_bytes(&public)
+            .map_err(|e| read_err("private key", e))?,
+    }
+    .to_der()
+    .map_err(|e| read_err("private key", e))
 }
 
 impl PrivateKey {
@@ -86,10 +113,7 @@ impl PrivateKey {
         let pem = key
             .to_pkcs1_pem(LineEnding::LF)
             .map_err(|e| PkiError::Generate(e.to_string()))?;
-        Ok(Self {
-            pem: pem.trim_end().to_owned(),
-            key,
-        })
+        Self::from_pem(&pem)
     }
 
     /// Reads a key a charm stored: PKCS#1 (`BEGIN RSA PRIVATE KEY`, what the Python library
@@ -103,16 +127,28 @@ impl PrivateKey {
                 format!("{} bytes, more than {MAX_PEM}", pem.len()),
             ));
         }
-        let key = RsaPrivateKey::from_pkcs1_pem(pem)
-            .or_else(|_| RsaPrivateKey::from_pkcs8_pem(pem))
-            .map_err(|e| {
-                read_err(
+        let (label, der) = x509_cert::der::pem::decode_vec(pem.as_bytes())
+            .map_err(|e| read_err("private key", format!("not a PEM block ({e})")))?;
+        let pkcs1_der = match label {
+            "RSA PRIVATE KEY" => der,
+            "PRIVATE KEY" => {
+                let info = rsa::pkcs8::PrivateKeyInfo::try_from(der.as_slice())
+                    .map_err(|e| read_err("private key", format!("not PKCS#8 ({e})")))?;
+                if info.algorithm.oid != OID_RSA_ENCRYPTION {
+                    return Err(read_err("private key", "a PKCS#8 key that is not RSA"));
+                }
+                info.private_key.to_vec()
+            }
+            other => {
+                return Err(read_err(
                     "private key",
-                    format!("not an RSA key in PKCS#1 or PKCS#8 PEM ({e})"),
-                )
-            })?;
+                    format!("a `{other}` PEM block, not an RSA key in PKCS#1 or PKCS#8"),
+                ))
+            }
+        };
         Ok(Self {
-            key,
+            public_key: public_key_of(&pkcs1_der)?,
+            pkcs1_der,
             pem: pem.to_owned(),
         })
     }
@@ -124,11 +160,13 @@ impl PrivateKey {
 
     /// The public key as DER SubjectPublicKeyInfo (what CSRs and certificates carry).
     pub fn public_key_der(&self) -> Result<Vec<u8>, PkiError> {
-        self.key
-            .to_public_key()
-            .to_public_key_der()
-            .map(|d| d.as_bytes().to_vec())
-            .map_err(|e| read_err("private key", e))
+        Ok(self.public_key.clone())
+    }
+
+    /// The key for signing (validated, CRT values computed): only when a CSR is made.
+    fn signing_key(&self) -> Result<RsaPrivateKey, PkiError> {
+        RsaPrivateKey::from_pkcs1_der(&self.pkcs1_der)
+            .map_err(|e| read_err("private key", format!("not a usable RSA key ({e})")))
     }
 }
 
@@ -170,7 +208,7 @@ pub fn generate_csr(
         utf8_attr(OID_CN, common_name)?,
         utf8_attr(OID_UNIQUE_ID, &uuid4())?,
     ]));
-    let signer = rsa::pkcs1v15::SigningKey::<Sha256>::new(key.key.clone());
+    let signer = rsa::pkcs1v15::SigningKey::<Sha256>::new(key.signing_key()?);
     let mut builder =
         RequestBuilder::new(subject, &signer).map_err(|e| PkiError::Csr(e.to_string()))?;
     let names = sans_dns
@@ -348,7 +386,15 @@ mod tests {
             again.public_key_der().unwrap(),
             key.public_key_der().unwrap()
         );
-        let pkcs8 = rsa::pkcs8::EncodePrivateKey::to_pkcs8_pem(&key.key, LineEnding::LF).unwrap();
+        let pkcs8 =
+            rsa::pkcs8::EncodePrivateKey::to_pkcs8_pem(&key.signing_key().unwrap(), LineEnding::LF)
+                .unwrap();
+        // The public key read from the DER alone is the one the `rsa` key computes.
+        let full = rsa::pkcs8::EncodePublicKey::to_public_key_der(
+            &key.signing_key().unwrap().to_public_key(),
+        )
+        .unwrap();
+        assert_eq!(key.public_key_der().unwrap(), full.as_bytes());
         let k8 = PrivateKey::from_pem(&pkcs8).unwrap();
         assert_eq!(k8.public_key_der().unwrap(), key.public_key_der().unwrap());
     }
