@@ -91,6 +91,7 @@ fn the_python_library_reads_our_csr_and_we_read_its_certificate() {
                 "same_request_as_the_library_makes": true,
                 "ca": false,
                 "str_roundtrip": true,
+                "matches_python_key": null,
             }])
         );
         let theirs: juju_charm::Databag =
@@ -114,6 +115,36 @@ fn the_python_library_reads_our_csr_and_we_read_its_certificate() {
         // And the library reads our writer's bytes back as the same requests.
         assert_eq!(RequirerData::from_databag(&bag).unwrap(), ours);
     }
+}
+
+/// After `juju refresh` from the Python charm, the key it left in its secret is reused: we
+/// read its PEM (PKCS#1, as the library writes it) byte for byte, and the CSR we sign with it
+/// is, for the library, a request of that key.
+#[test]
+fn a_key_the_python_library_made_is_reused() {
+    let Some(py) = python() else { return };
+    let made = run_python(&py, &json!({"make_key": true}));
+    let pem = made["private_key"].as_str().unwrap();
+    let key = pki::PrivateKey::from_pem(pem).unwrap();
+    assert_eq!(key.pem(), pem);
+    let sans: BTreeSet<String> = ["tempo.cos.svc.cluster.local".to_owned()].into();
+    let csr = pki::generate_csr(&key, "tempo", &sans).unwrap();
+    let bag = RequirerData {
+        certificate_signing_requests: vec![CsrRequest {
+            certificate_signing_request: Pem::parse(&csr, label::CSR, String::new).unwrap(),
+            ca: false,
+        }],
+    }
+    .to_databag();
+    let out = run_python(
+        &py,
+        &json!({"requirer_databag": bag, "common_name": "tempo", "sans_dns": sans, "python_key": pem}),
+    );
+    assert_eq!(out["csrs"][0]["matches_python_key"], json!(true), "{out}");
+    assert_eq!(
+        out["csrs"][0]["same_request_as_the_library_makes"],
+        json!(true)
+    );
 }
 
 #[test]

@@ -18,6 +18,10 @@ from charmlibs.interfaces.tls_certificates._tls_certificates import (
 )
 
 args = json.load(sys.stdin)
+if args.get("make_key"):
+    # A key as the Python charm leaves it in its secret (for the refresh case).
+    json.dump({"private_key": str(PrivateKey.generate())}, sys.stdout)
+    sys.exit(0)
 requirer = _RequirerData.load(args["requirer_databag"])
 out = {"csrs": [], "provider_databag": None}
 ca_key = PrivateKey.generate()
@@ -42,6 +46,10 @@ for entry in requirer.certificate_signing_requests:
         "same_request_as_the_library_makes": attrs == wanted,
         "ca": entry.ca,
         "str_roundtrip": str(csr) == entry.certificate_signing_request,
+        "matches_python_key": (
+            csr.matches_private_key(PrivateKey.from_string(args["python_key"]))
+            if args.get("python_key") else None
+        ),
     })
     cert = Certificate.generate(csr=csr, ca=ca, ca_private_key=ca_key, validity=timedelta(days=30))
     certs.append(_Certificate(
