@@ -71,7 +71,11 @@ fn main() {
         &hook(&base(false), &EventSpec::new("config-changed")),
         &EventSpec::new("update-status"),
     );
-    let related = hook(&base(true), &EventSpec::new("config-changed"));
+    // Related now, on the settled plain state: the next hook makes the key and the CSR.
+    let mut related = plain.clone();
+    related
+        .relations
+        .extend(base(true).relations.into_iter().filter(|r| r.id == 3));
     let mut issued = hook(
         &related,
         &EventSpec::on("certificates-relation-created", "certificates:3"),
