@@ -653,6 +653,25 @@ fn replay(case: &Value, provider: &mut Provider) -> Vec<String> {
                 }
             }
         }
+        // Traefik's route (https services, no h2c for gRPC once TLS is on), as parsed YAML.
+        for (rel, want_rel) in want["relations"].as_object().unwrap() {
+            if !rel.starts_with("ingress:") || python_tls != ours_tls {
+                continue;
+            }
+            let rid: u64 = rel.split_once(':').unwrap().1.parse().unwrap();
+            let ours = relation(&state, rid)
+                .map(|r| r.local_app.clone())
+                .unwrap_or_default();
+            for (k, v) in want_rel["local_app"].as_object().unwrap() {
+                let theirs: serde_yaml::Value = serde_yaml::from_str(v.as_str().unwrap()).unwrap();
+                let mine: Option<serde_yaml::Value> =
+                    ours.get(k).map(|m| serde_yaml::from_str(m).unwrap());
+                check(
+                    mine.as_ref() == Some(&theirs),
+                    format!("{rel}: `{k}` differs"),
+                );
+            }
+        }
         // tempo-api and tracing bytes (https with TLS).
         for (rel, want_rel) in want["relations"].as_object().unwrap() {
             if !(rel.starts_with("tempo-api:") || rel.starts_with("tracing:"))
