@@ -6,11 +6,13 @@
 //!
 //! `TEMPO_OPERATORS_SRC` is a checkout of https://github.com/canonical/tempo-operators (the
 //! recorded states used commit 85a88de); never committed here. Without it the Python column
-//! is skipped with a message. `BENCH_QUICK=1` runs fewer repeats.
+//! is skipped with a message. `BENCH_QUICK=1` runs fewer repeats; `BENCH_ONLY=<words>` only
+//! the cases whose label contains them.
 //!
 //! Cases: a `tempo-cluster-relation-changed` with S3, 6 workers (one application per role)
 //! and 10 tracing requirers, seen for the first time; a steady-state `update-status` on the
-//! state that hook left (each charm its own); a growth curve of
+//! state that hook left (each charm its own); a `config-changed` of three coordinator units
+//! with Prometheus, Grafana's dashboards and the blackbox exporter related; a growth curve of
 //! `tempo-cluster-relation-changed` over 1, 10 and 100 worker units. Per hook: wall time,
 //! instructions (callgrind, charm process only), peak RSS, hook-tool calls, Pebble requests.
 //! The table goes to stdout and target/bench/coordinator.md.
@@ -105,6 +107,34 @@ fn deployment(workers: &str, tracing: usize) -> String {
     s
 }
 
+/// The deployment with two more coordinator units (their peer data as coordinated-workers
+/// and the charm write it) and COS watching: Prometheus, Grafana's dashboards, the blackbox
+/// exporter (none of which writes anything back).
+fn cos_deployment(workers: &str) -> String {
+    let peer = |n: u32| {
+        format!("tempo/{n}: {{hostname: tempo-{n}.tempo-endpoints.cos.svc.cluster.local, fqdn: '\"tempo-{n}.tempo-endpoints.cos.svc.cluster.local\"'}}")
+    };
+    let mut s = deployment(workers, 0).replace(
+        "  - {id: 1, endpoint: peers, remote_app: tempo}\n",
+        &format!(
+            "  - {{id: 1, endpoint: peers, remote_app: tempo, remote_units: [tempo/1, tempo/2], remote_units_data: {{{}, {}}}}}\n",
+            peer(1),
+            peer(2)
+        ),
+    );
+    for (id, endpoint, app) in [
+        (70, "metrics-endpoint", "prometheus"),
+        (71, "grafana-dashboard", "grafana"),
+        (73, "probes", "blackbox-exporter"),
+    ] {
+        let _ = writeln!(
+            s,
+            "  - {{id: {id}, endpoint: {endpoint}, remote_app: {app}, remote_units: [{app}/0]}}"
+        );
+    }
+    s
+}
+
 struct Case {
     label: String,
     /// `--event ...` and what goes with it.
@@ -150,6 +180,12 @@ fn cases() -> Vec<Case> {
             after: Some(worker_changed("tempo-querier/0")),
         },
     ];
+    v.push(Case {
+        label: "config-changed: S3, 6 workers, 3 coordinator units, metrics-endpoint, grafana-dashboard, probes".into(),
+        event: vec!["--event", "config-changed"],
+        yaml: cos_deployment(&six),
+        after: None,
+    });
     for n in [1, 10, 100] {
         v.push(Case {
             label: format!("tempo-cluster-relation-changed: S3, {n} worker units (`all`)"),
@@ -212,7 +248,9 @@ fn main() {
     let _ = writeln!(md, "|---|---|---|---|---|---|");
     let mut details = String::new();
     let mut verdicts = String::new();
-    for case in cases() {
+    // BENCH_ONLY=<words>: only the cases whose label contains them.
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    for case in cases().into_iter().filter(|c| c.label.contains(&only)) {
         let a = measure(&ours, &case, r_ours);
         let b = python.as_ref().map(|p| measure(p, &case, r_py));
         eprintln!(

@@ -7,10 +7,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod dashboards;
 pub mod inputs;
 pub mod nginx;
 pub mod pki;
+pub mod probes;
 pub mod reconcile;
+pub mod scrape;
 pub mod tempo_config;
 pub mod tls;
 pub mod unserved;
@@ -98,9 +101,9 @@ pub fn handles(event: &Event) -> bool {
                 | "grafana-source"
                 | "receive-datasource"
                 | "catalogue"
-                | "metrics-endpoint"
-                | "grafana-dashboard"
-                | "probes"
+                | inputs::METRICS
+                | inputs::DASHBOARDS
+                | inputs::PROBES
                 | "logging"
                 | "self-charm-tracing"
                 | "self-workload-tracing"
