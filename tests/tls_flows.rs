@@ -672,6 +672,37 @@ fn replay(case: &Value, provider: &mut Provider) -> Vec<String> {
                 );
             }
         }
+        // Scrape jobs: each says `"scheme": "https"` while TLS is on, as Python's do.
+        for (rel, want_rel) in want["relations"].as_object().unwrap() {
+            if !rel.starts_with("metrics-endpoint:") || python_tls != ours_tls {
+                continue;
+            }
+            let rid: u64 = rel.split_once(':').unwrap().1.parse().unwrap();
+            let ours = relation(&state, rid)
+                .map(|r| r.local_app.clone())
+                .unwrap_or_default();
+            let schemes = |jobs: Option<&str>| -> Vec<Option<String>> {
+                let v: Value = jobs
+                    .and_then(|j| serde_json::from_str(j).ok())
+                    .unwrap_or_default();
+                v.as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|j| j["scheme"].as_str().map(str::to_owned))
+                    .collect()
+            };
+            let theirs = schemes(want_rel["local_app"]["scrape_jobs"].as_str());
+            let mine = schemes(ours.get("scrape_jobs").map(String::as_str));
+            let want_scheme = ours_tls.then(|| "https".to_owned());
+            check(
+                !mine.is_empty() && mine.iter().all(|x| x == &want_scheme),
+                format!("{rel}: scrape job schemes {mine:?}"),
+            );
+            check(
+                theirs.iter().all(|x| x == &want_scheme),
+                format!("{rel}: recorded schemes {theirs:?}"),
+            );
+        }
         // tempo-api and tracing bytes (https with TLS).
         for (rel, want_rel) in want["relations"].as_object().unwrap() {
             if !(rel.starts_with("tempo-api:") || rel.starts_with("tracing:"))
