@@ -9,6 +9,9 @@ use charm_interfaces::s3::{S3ConnectionInfo, S3Error};
 use charm_interfaces::tempo_cluster::{ClusterRequirerAppData, ClusterRequirerUnitData, WorkerApp};
 use charm_interfaces::tracing::{ReadError, ReceiverProtocol, TracingRequirerAppData};
 use charm_interfaces::{pyjson, tempo_cluster};
+
+use crate::datasource_exchange::{self, ExchangeRelation};
+use crate::grafana_source::{self, GrafanaRelation};
 use juju_charm::{
     Context, Databag, ErrorKind, Event, HookToolError, HookTools, Port, RelationEventKind,
     RelationId, Runner, UnitName,
@@ -140,7 +143,7 @@ pub struct Inputs {
     pub app: String,
     /// The model (namespace).
     pub model: String,
-    /// The model's uuid.
+    /// The model's uuid (`JUJU_MODEL_UUID`).
     pub model_uuid: String,
     /// This unit.
     pub unit: UnitName,
@@ -168,6 +171,14 @@ pub struct Inputs {
     pub tracing: Vec<TracingRequirer>,
     /// Remote-write URLs from Prometheus units, sorted.
     pub remote_write: Vec<String>,
+    /// The applications on send-remote-write that have units.
+    pub remote_write_apps: BTreeSet<String>,
+    /// grafana-source relations and Grafana's replies (read by the leader only).
+    pub grafana_sources: Vec<GrafanaRelation>,
+    /// receive-datasource relations and their datasources (read by the leader only).
+    pub datasource_exchange: Vec<ExchangeRelation>,
+    /// catalogue relations (listed by the leader only).
+    pub catalogue: Vec<RelationId>,
     /// The ports opened now.
     pub opened_ports: Vec<Port>,
     /// This pod's DNS server (`/etc/resolv.conf`).
@@ -377,8 +388,11 @@ pub fn read<R: Runner>(
         }
     }
     let mut remote_write = Vec::new();
+    let mut remote_write_apps = BTreeSet::new();
     for relation in live(tools.relation_ids(REMOTE_WRITE)?) {
-        for unit in unless_gone(remote_units(ctx, tools, &relation))?.unwrap_or_default() {
+        let units = unless_gone(remote_units(ctx, tools, &relation))?.unwrap_or_default();
+        remote_write_apps.extend(units.first().map(|u| u.app().to_owned()));
+        for unit in units {
             let Some(bag) = unless_gone(tools.relation_get_unit(&relation, &unit))? else {
                 continue;
             };
@@ -391,6 +405,34 @@ pub fn read<R: Runner>(
     }
     remote_write.sort();
     remote_write.dedup();
+
+    // Grafana's replies, Loki's and Mimir's datasources and the catalogue matter to the
+    // leader alone: units write nothing there.
+    let (mut grafana_sources, mut datasource_exchange, mut catalogue) =
+        (Vec::new(), Vec::new(), Vec::new());
+    if leader {
+        for relation in live(tools.relation_ids(grafana_source::ENDPOINT)?) {
+            let known = ctx.event.remote_app_on(&relation);
+            match unless_gone(tools.remote_app_databag(&relation, known))? {
+                Some(Some((app, bag))) => {
+                    grafana_sources.push(GrafanaRelation::read(relation, &app, &bag))
+                }
+                Some(None) => grafana_sources.push(GrafanaRelation {
+                    relation,
+                    reply: Ok(None),
+                }),
+                None => {}
+            }
+        }
+        for relation in live(tools.relation_ids(datasource_exchange::ENDPOINT)?) {
+            let known = ctx.event.remote_app_on(&relation);
+            if let Some(Some((app, bag))) = unless_gone(tools.remote_app_databag(&relation, known))?
+            {
+                datasource_exchange.push(ExchangeRelation::read(relation, app, &bag));
+            }
+        }
+        catalogue = live(tools.relation_ids(crate::catalogue::ENDPOINT)?);
+    }
     let mut unserved = Vec::new();
     for (endpoint, _) in crate::unserved::UNSERVED {
         if !live(tools.relation_ids(endpoint)?).is_empty() {
@@ -405,6 +447,10 @@ pub fn read<R: Runner>(
         workers,
         tracing,
         remote_write,
+        remote_write_apps,
+        grafana_sources,
+        datasource_exchange,
+        catalogue,
         opened_ports,
         resolver: host.resolver(),
         ipv6: host.ipv6(),

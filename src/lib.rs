@@ -7,7 +7,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod catalogue;
 pub mod dashboards;
+pub mod datasource_exchange;
+pub mod grafana_source;
 pub mod inputs;
 pub mod nginx;
 pub mod pki;
@@ -98,9 +101,9 @@ pub fn handles(event: &Event) -> bool {
                 | inputs::S3
                 | inputs::TRACING
                 | inputs::REMOTE_WRITE
-                | "grafana-source"
-                | "receive-datasource"
-                | "catalogue"
+                | grafana_source::ENDPOINT
+                | datasource_exchange::ENDPOINT
+                | catalogue::ENDPOINT
                 | inputs::METRICS
                 | inputs::DASHBOARDS
                 | inputs::PROBES

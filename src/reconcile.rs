@@ -561,6 +561,21 @@ pub fn reconcile(i: &Inputs) -> Plan {
             }
         }
 
+        // Grafana: Tempo as a datasource, its uids to Loki and Mimir, the catalogue entry.
+        let source = super::grafana_source::Source {
+            model: &i.model,
+            model_uuid: &i.model_uuid,
+            app: &i.app,
+        };
+        let (g, x) = (&i.grafana_sources, &i.datasource_exchange);
+        for (r, bag) in super::grafana_source::plan(source, g, x, &i.remote_write_apps, &tempo_urls)
+            .into_iter()
+            .chain(super::datasource_exchange::plan(x, g))
+            .chain(super::catalogue::plan(&i.app, &i.catalogue, &tempo_urls))
+        {
+            plan.write_app(&r, bag);
+        }
+
         // The workers' configuration.
         let remote_write: Vec<String> = i
             .remote_write
@@ -702,6 +717,10 @@ pub(crate) mod tests {
             workers: vec![worker(10, "w", "all")],
             tracing: vec![],
             remote_write: vec![],
+            remote_write_apps: BTreeSet::new(),
+            grafana_sources: vec![],
+            datasource_exchange: vec![],
+            catalogue: vec![],
             opened_ports: vec![],
             resolver: Some("10.152.183.10".into()),
             ipv6: false,
@@ -772,6 +791,12 @@ pub(crate) mod tests {
             ),
         ] {
             let mut i = inputs(true);
+            i.grafana_sources = vec![crate::grafana_source::GrafanaRelation {
+                relation: RelationId::new("grafana-source", 40),
+                reply: Ok(None),
+            }];
+            i.catalogue = vec![RelationId::new("catalogue", 60)];
+            assert_eq!(reconcile(&i).app_bags.len(), 2, "offered once it can work");
             change(&mut i);
             let plan = reconcile(&i);
             assert_eq!(plan.unit_status, Status::blocked(message));
@@ -781,6 +806,7 @@ pub(crate) mod tests {
                     && plan.cluster.is_empty()
                     && plan.ports.is_none()
                     && plan.workload.is_none()
+                    && plan.app_bags.is_empty()
             );
         }
     }
