@@ -51,6 +51,7 @@ mod tests {
         let rels = [RelationId::new(ENDPOINT, 60)];
         let mut urls = TempoUrls {
             direct: "http://tempo.cos.svc.cluster.local".into(),
+            tls: false,
             external: None,
         };
         let bags = plan("tempo", &rels, &urls);

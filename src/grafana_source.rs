@@ -285,6 +285,7 @@ mod tests {
     fn urls(external: Option<&str>) -> TempoUrls {
         TempoUrls {
             direct: "http://tempo.cos.svc.cluster.local".into(),
+            tls: false,
             external: external.map(str::to_owned),
         }
     }

@@ -262,6 +262,8 @@ pub struct Inputs {
     pub resolver: Option<String>,
     /// Whether the pod has IPv6.
     pub ipv6: bool,
+    /// The certificates requirer's state ([`crate::tls::prepare`] fills it after [`read`]).
+    pub tls: crate::tls::TlsInputs,
     /// The metrics-endpoint relations (every unit writes its address there).
     pub metrics: Vec<RelationId>,
     /// The grafana-dashboard relations (read by the leader only).
@@ -295,7 +297,7 @@ pub fn writes_peer_hostname(event: &Event) -> bool {
 }
 
 /// The relation being broken in this hook, which must not be used any more.
-fn broken(event: &Event) -> Option<&RelationId> {
+pub(crate) fn broken(event: &Event) -> Option<&RelationId> {
     event
         .relation()
         .filter(|r| r.kind == RelationEventKind::Broken)
@@ -311,7 +313,7 @@ fn gone(e: &HookToolError) -> bool {
 }
 
 /// A read on a relation that may vanish mid-hook: `Ok(None)` when it did.
-fn unless_gone<T>(read: Result<T, HookToolError>) -> Result<Option<T>, HookToolError> {
+pub(crate) fn unless_gone<T>(read: Result<T, HookToolError>) -> Result<Option<T>, HookToolError> {
     match read {
         Ok(v) => Ok(Some(v)),
         Err(e) if gone(&e) => Ok(None),
@@ -539,6 +541,7 @@ pub fn read<R: Runner>(
         tempo_api,
         ingress,
         peers,
+        tls: crate::tls::TlsInputs::default(),
         metrics,
         dashboards,
         probes,

@@ -13,10 +13,12 @@ pub mod datasource_exchange;
 pub mod grafana_source;
 pub mod inputs;
 pub mod nginx;
+pub mod pki;
 pub mod probes;
 pub mod reconcile;
 pub mod scrape;
 pub mod tempo_config;
+pub mod tls;
 pub mod unserved;
 pub mod urls;
 pub mod workload;
@@ -46,6 +48,9 @@ pub enum CharmError {
         #[source]
         source: Box<juju_charm::pebble::PebbleError>,
     },
+    /// Making the TLS key or CSR failed.
+    #[error("TLS: {0}")]
+    Tls(#[from] pki::PkiError),
     /// The provider refused the data (cannot happen for URLs built from Juju's names).
     #[error(transparent)]
     Publish(PublishError),
@@ -209,7 +214,16 @@ pub fn run<R: Runner>(
     config: inputs::Config,
     config_problem: Option<String>,
 ) -> Result<(), CharmError> {
-    let inputs = inputs::read(ctx, tools, host, config, config_problem)?;
+    let mut inputs = inputs::read(ctx, tools, host, config, config_problem)?;
+    let workers: Vec<String> = reconcile::cluster(&inputs)
+        .topology
+        .into_iter()
+        .map(|(_, address)| address)
+        .collect();
+    inputs.tls = tls::prepare(ctx, tools, tools, &inputs, &workers).map_err(|e| match e {
+        tls::TlsError::Tool(e) => CharmError::Tool(e),
+        tls::TlsError::Pki(e) => CharmError::Tls(e),
+    })?;
     let mut plan = reconcile::reconcile(&inputs);
     if let Event::Action { .. } = &ctx.event {
         return list_receivers(tools, &plan);
@@ -249,14 +263,26 @@ fn apply_workload<R: Runner>(
 ) -> Result<(), CharmError> {
     if let Some(w) = &plan.workload {
         let layer = workload::nginx_layer(urls::TEMPO_HTTP_PORT);
+        let nginx = ctx.container(workload::NGINX);
+        let tls = w.tls.as_ref();
+        // The certificate files first (nginx.conf refers to them), then the config; nginx
+        // reloads when either changed (the Python charm reloads only for the config).
+        let nginx_outcome = workload::reconcile_nginx_tls(&nginx, tls).and_then(|files| {
+            if files == workload::Outcome::Unreachable {
+                return Ok(files);
+            }
+            let conf = workload::reconcile_nginx(&nginx, &w.nginx_config, &layer)?;
+            if files == workload::Outcome::Changed && conf == workload::Outcome::Unchanged {
+                workload::reload_nginx(&nginx)?;
+                return Ok(workload::Outcome::Changed);
+            }
+            Ok(conf)
+        });
         let outcomes = [
-            (
-                workload::NGINX,
-                workload::reconcile_nginx(&ctx.container(workload::NGINX), &w.nginx_config, &layer),
-            ),
+            (workload::NGINX, nginx_outcome),
             (
                 workload::EXPORTER,
-                workload::reconcile_exporter(&ctx.container(workload::EXPORTER)),
+                workload::reconcile_exporter(&ctx.container(workload::EXPORTER), tls),
             ),
         ];
         let mut down = Vec::new();
@@ -376,6 +402,15 @@ pub fn apply<R: Runner>(tools: &HookTools<R>, app: &str, plan: &Plan) -> Result<
     }
     if let Some((r, bag)) = &plan.s3_request {
         relation_set(r, bag)?;
+    }
+    for (id, r) in &plan.secret_grants {
+        match tools.secret_grant(id, r, None) {
+            Ok(()) => {}
+            Err(e) if vanished(&e) => {
+                tracing::warn!(relation = %r, "relation vanished during the hook")
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     if let Some(v) = plan.app_version {
         tools.application_version_set(v)?;

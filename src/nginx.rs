@@ -6,6 +6,15 @@
 
 /// Where nginx reads its configuration.
 pub const CONFIG_PATH: &str = "/etc/nginx/nginx.conf";
+/// Where nginx reads its certificate when TLS is on (as the Python coordinator puts it).
+pub const CERT_PATH: &str = "/etc/nginx/certs/server.cert";
+/// Where nginx reads its private key when TLS is on.
+pub const KEY_PATH: &str = "/etc/nginx/certs/server.key";
+/// Where the CA is installed in the nginx container (then `update-ca-certificates`).
+pub const CA_PATH: &str = "/usr/local/share/ca-certificates/ca.crt";
+/// The TLS versions served: 1.2 and 1.3 only (the Python coordinator also enables the
+/// deprecated TLSv1 and TLSv1.1).
+pub const SSL_PROTOCOLS: [&str; 2] = ["TLSv1.2", "TLSv1.3"];
 /// The port of the worker-telemetry proxy.
 pub const PROXY_WORKER_TELEMETRY_PORT: u16 = 3300;
 
@@ -91,6 +100,8 @@ pub struct NginxInputs {
     pub upstreams: Vec<Upstream>,
     /// Servers in order.
     pub servers: Vec<Server>,
+    /// Whether every server listens with TLS ([`CERT_PATH`], [`KEY_PATH`]).
+    pub tls: bool,
 }
 
 fn map_block(
@@ -219,9 +230,17 @@ pub fn directives(i: &NginxInputs) -> Vec<Directive> {
             continue;
         }
         let port = s.port.to_string();
-        let mut body = vec![d!("listen", port.clone())];
+        let mut body = Vec::new();
+        let ssl = |d: Directive| {
+            let mut d = d;
+            if i.tls {
+                d.args.push(Cow::from("ssl"));
+            }
+            d
+        };
+        body.push(ssl(d!("listen", port.clone())));
         if i.ipv6 {
-            body.push(d!("listen", format!("[::]:{port}")));
+            body.push(ssl(d!("listen", format!("[::]:{port}"))));
         }
         if s.grpc {
             body.push(d!("http2", "on"));
@@ -233,6 +252,14 @@ pub fn directives(i: &NginxInputs) -> Vec<Directive> {
         };
         body.push(d!(header, "X-Scope-OrgID", "$ensured_x_scope_orgid"));
         body.push(d!("server_name", i.server_name.clone()));
+        if i.tls {
+            body.extend([
+                d!("ssl_certificate", CERT_PATH),
+                d!("ssl_certificate_key", KEY_PATH),
+                d!("ssl_protocols", SSL_PROTOCOLS[0], SSL_PROTOCOLS[1]),
+                d!("ssl_ciphers", "HIGH:!aNULL:!MD5"),
+            ]);
+        }
         body.extend(locations);
         http.push(block(d!("server"), body));
     }

@@ -50,6 +50,7 @@ mod tests {
             i.probes = vec![r.clone()];
             let urls = TempoUrls {
                 direct: "http://tempo.cos.svc.cluster.local".into(),
+                tls: false,
                 external: external.map(str::to_owned),
             };
             let mut p = crate::reconcile::reconcile(&i);

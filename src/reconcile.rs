@@ -67,6 +67,8 @@ pub const SERVER_PORTS: [ServerPort; 7] = [
 pub struct Workload {
     /// nginx's configuration file.
     pub nginx_config: String,
+    /// The certificate, key and CA to serve with, when TLS is on.
+    pub tls: Option<crate::tls::Serving>,
 }
 
 /// What to write this hook. Every databag appears at most once.
@@ -100,6 +102,9 @@ pub struct Plan {
     pub ports: Option<BTreeSet<u16>>,
     /// The enabled receivers and their URLs (for the list-receivers action).
     pub receivers: Vec<(ReceiverProtocol, String)>,
+    /// `secret-grant <id> -r <relation>`: the TLS key's secret to each worker relation
+    /// (leader only; idempotent in Juju, so only on events that can need a new grant).
+    pub secret_grants: Vec<(juju_charm::SecretId, RelationId)>,
 }
 
 impl Plan {
@@ -124,8 +129,10 @@ impl Plan {
 /// one (Traefik's when the ingress is ready, else the in-cluster one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TempoUrls {
-    /// `http://<app>.<model>.svc.<domain>`.
+    /// `http://<app>.<model>.svc.<domain>`, `https://` when TLS is on.
     pub direct: String,
+    /// Whether Tempo is served with TLS (scrape jobs then say `"scheme": "https"`).
+    pub tls: bool,
     /// Traefik's `<scheme>://<external_host>` once it answered.
     pub external: Option<String>,
 }
@@ -271,6 +278,8 @@ pub fn nginx_inputs(
             .map(|s| s.iter().cloned().collect())
             .unwrap_or_default()
     };
+    // With TLS the workers serve TLS too (Tempo's config says so), so nginx dials them with it.
+    let tls = i.tls.serving.is_some();
     let mut upstreams = Vec::new();
     let mut servers = Vec::new();
     let root = |name: &str| Location {
@@ -278,7 +287,7 @@ pub fn nginx_inputs(
         path: "/".into(),
         backend: name.to_owned(),
         backend_url: String::new(),
-        upstream_tls: false,
+        upstream_tls: tls,
         keepalive_http11: false,
     };
     for p in receivers {
@@ -330,7 +339,7 @@ pub fn nginx_inputs(
             format!("/proxy/worker/{dashed}/metrics"),
             name,
             "/metrics".into(),
-            false,
+            tls,
         ));
     }
     for r in remote_write {
@@ -360,6 +369,7 @@ pub fn nginx_inputs(
         ipv6: i.ipv6,
         upstreams,
         servers,
+        tls,
     }
 }
 
@@ -401,7 +411,14 @@ pub fn reconcile(i: &Inputs) -> Plan {
         workload: None,
         ports: None,
         receivers: Vec::new(),
+        secret_grants: Vec::new(),
     };
+    // Our CSRs go out whatever the cluster's state (every unit asks for its certificate).
+    if let (Some(r), Some(bag)) = (&i.tls.relation, &i.tls.unit_bag) {
+        plan.write_unit(r, bag.clone());
+    }
+    let tls = i.tls.serving.as_ref();
+    let scheme = if tls.is_some() { "https" } else { "http" };
 
     super::scrape::plan_peer_hostname(i, &server_name, &mut plan);
     super::dashboards::plan(i, &mut plan);
@@ -491,7 +508,7 @@ pub fn reconcile(i: &Inputs) -> Plan {
         .collect();
     let rw_routes = remote_write_routes(&i.remote_write, &worker_proxies);
 
-    let direct = format!("http://{host}");
+    let direct = format!("{scheme}://{host}");
     let mut external: Option<String> = None;
     if let Some(ing) = i.ingress.as_ref().filter(|_| i.leader) {
         let mut fqdns = vec![server_name.clone()];
@@ -507,7 +524,7 @@ pub fn reconcile(i: &Inputs) -> Plan {
             ports: &SERVER_PORTS,
             unit_fqdns: &fqdns,
             redirect_https,
-            tls: false,
+            tls: tls.is_some(),
         };
         // The route is offered as soon as the relation exists, as the Python charm does.
         plan.ingress = Some((ing.relation.clone(), request.databag()));
@@ -534,10 +551,19 @@ pub fn reconcile(i: &Inputs) -> Plan {
     }
     let tempo_urls = TempoUrls {
         direct: direct.clone(),
+        tls: tls.is_some(),
         external: external.clone(),
     };
-    let scheme = super::scrape::Scheme::default();
-    super::scrape::plan(i, &tempo_urls, &host, &server_name, scheme, &mut plan);
+    // Scrape jobs say `"scheme": "https"` while TLS is on.
+    let scrape_scheme = super::scrape::Scheme(tls.is_some().then_some("https"));
+    super::scrape::plan(
+        i,
+        &tempo_urls,
+        &host,
+        &server_name,
+        scrape_scheme,
+        &mut plan,
+    );
     super::probes::plan(i, &tempo_urls, &mut plan);
     let base = tempo_urls.most_external().to_owned();
     let receiver_url = |p: ReceiverProtocol| match p.transport() {
@@ -604,7 +630,7 @@ pub fn reconcile(i: &Inputs) -> Plan {
             .iter()
             .map(|r| {
                 format!(
-                    "http://{host}:{PROXY_WORKER_TELEMETRY_PORT}/proxy/remote-write/{}/write",
+                    "{scheme}://{host}:{PROXY_WORKER_TELEMETRY_PORT}/proxy/remote-write/{}/write",
                     r.key
                 )
             })
@@ -615,6 +641,7 @@ pub fn reconcile(i: &Inputs) -> Plan {
                 s3,
                 remote_write: &remote_write,
                 retention_hours: i.config.retention_hours,
+                tls: tls.is_some(),
             },
             TEMPO_HTTP_PORT,
             TEMPO_GRPC_PORT,
@@ -637,9 +664,15 @@ pub fn reconcile(i: &Inputs) -> Plan {
                 worker_ports: Some(worker_ports(roles, &receivers)),
                 s3_tls_ca_chain: s3.ca_cert(),
                 worker_labels: Some(vec![("app.kubernetes.io/part-of".into(), i.app.clone())]),
-                ..ClusterProviderAppData::default()
+                ca_cert: tls.map(|t| t.ca.clone()),
+                server_cert: tls.map(|t| t.certificate.clone()),
+                privkey_secret_id: tls.map(|t| t.key_secret_id.as_str().to_owned()),
             };
             plan.cluster.push((w.relation.clone(), data.to_databag()));
+            if let Some(t) = tls.filter(|_| !i.tls.key_granted_to.contains(&w.app)) {
+                plan.secret_grants
+                    .push((t.key_secret_id.clone(), w.relation.clone()));
+            }
         }
     }
 
@@ -647,6 +680,7 @@ pub fn reconcile(i: &Inputs) -> Plan {
     let ni = nginx_inputs(i, &c, &rw_routes, &receivers, &server_name, resolver);
     plan.workload = Some(Workload {
         nginx_config: super::nginx::render(&ni),
+        tls: tls.cloned(),
     });
     let mut ports: BTreeSet<u16> = worker_ports(&[TempoRole::All], &receivers)
         .into_iter()
@@ -737,6 +771,7 @@ pub(crate) mod tests {
             opened_ports: vec![],
             resolver: Some("10.152.183.10".into()),
             ipv6: false,
+            tls: Default::default(),
             metrics: vec![],
             dashboards: vec![],
             probes: vec![],
@@ -930,5 +965,70 @@ pub(crate) mod tests {
             "\"tempo-0.tempo-endpoints.cos.svc.k8s.internal\""
         );
         assert_eq!(plan.app_version, Some(TEMPO_VERSION));
+    }
+
+    #[test]
+    fn a_served_certificate_turns_https_on_everywhere_and_grants_the_key_once() {
+        let mut i = inputs(true);
+        let id: juju_charm::SecretId = "secret:cs3vu9f0000s75fi8hlg".parse().unwrap();
+        i.tls = crate::tls::TlsInputs {
+            relation: Some(RelationId::new("certificates", 3)),
+            serving: Some(crate::tls::Serving {
+                certificate: "CERT".into(),
+                ca: "CA".into(),
+                chain: vec![],
+                private_key: "KEY".into(),
+                key_secret_id: id.clone(),
+            }),
+            unit_bag: Some([("certificate_signing_requests".into(), "[]".into())].into()),
+            key_granted_to: vec![],
+            waiting: false,
+        };
+        let plan = reconcile(&i);
+        let (data, _) = plan.tempo_api.clone().expect("publishes");
+        assert_eq!(
+            data.http.direct_url.as_str(),
+            "https://tempo.cos.svc.cluster.local:3200/"
+        );
+        let bag = &plan.cluster[0].1;
+        assert_eq!(bag["ca_cert"], "\"CA\"");
+        assert_eq!(bag["server_cert"], "\"CERT\"");
+        assert_eq!(bag["privkey_secret_id"], format!("\"{id}\""));
+        assert!(bag["worker_config"].contains("http_tls_config"));
+        assert_eq!(
+            plan.secret_grants,
+            vec![(id, RelationId::new("tempo-cluster", 10))]
+        );
+        assert!(plan
+            .unit_bags
+            .contains_key(&RelationId::new("certificates", 3)));
+        let w = plan.workload.expect("workload");
+        assert!(w.nginx_config.contains("ssl_protocols TLSv1.2 TLSv1.3;"));
+        assert!(w.tls.is_some());
+        // Granted already: no grant call; not leader: nothing published, TLS still served.
+        i.tls.key_granted_to = vec!["w".into()];
+        assert!(reconcile(&i).secret_grants.is_empty());
+        i.leader = false;
+        let plan = reconcile(&i);
+        assert!(plan.cluster.is_empty() && plan.secret_grants.is_empty());
+        assert!(plan
+            .workload
+            .expect("workload")
+            .nginx_config
+            .contains("listen 3200 ssl;"));
+        // Without a certificate: plain http, no TLS keys.
+        i.leader = true;
+        i.tls.serving = None;
+        let plan = reconcile(&i);
+        // (an empty value: `relation-set` deletes the key a TLS hook wrote)
+        assert_eq!(
+            plan.cluster[0].1.get("ca_cert").map(String::as_str),
+            Some("")
+        );
+        assert!(plan
+            .workload
+            .expect("workload")
+            .nginx_config
+            .contains("listen 3200;"));
     }
 }

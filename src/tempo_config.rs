@@ -107,6 +107,62 @@ pub struct TempoInputs<'a> {
     pub remote_write: &'a [String],
     /// `retention-period`, hours.
     pub retention_hours: i64,
+    /// Whether the workers serve and dial with TLS (the coordinator has a certificate).
+    pub tls: bool,
+}
+
+/// Where the coordinated-workers worker writes the certificate it gets over tempo-cluster.
+pub const WORKER_CERT_FILE: &str = "/etc/worker/server.cert";
+/// Where the worker writes the private key it reads from the granted secret.
+pub const WORKER_KEY_FILE: &str = "/etc/worker/private.key";
+/// Where the worker installs the CA (and runs `update-ca-certificates`).
+pub const WORKER_CA_FILE: &str = "/usr/local/share/ca-certificates/ca.crt";
+
+/// The TLS sections, as the Python coordinator adds them when it has a certificate: servers
+/// with the certificate (client certificates verified if given), every receiver with TLS, and
+/// every internal gRPC client and memberlist dialling with TLS. `tls_server_name` is the first
+/// worker address in sorted order (the certificate lists every worker address).
+fn add_tls(config: &mut Value, server_name: &str) {
+    let server_tls = json!({
+        "cert_file": WORKER_CERT_FILE,
+        "key_file": WORKER_KEY_FILE,
+        "client_ca_file": WORKER_CA_FILE,
+        "client_auth_type": "VerifyClientCertIfGiven",
+    });
+    config["server"]["http_tls_config"] = server_tls.clone();
+    config["server"]["grpc_tls_config"] = server_tls;
+    let receiver_tls = json!({
+        "ca_file": WORKER_CA_FILE,
+        "cert_file": WORKER_CERT_FILE,
+        "key_file": WORKER_KEY_FILE,
+    });
+    let receivers = &mut config["distributor"]["receivers"];
+    for path in [
+        &["zipkin"][..],
+        &["otlp", "protocols", "http"],
+        &["otlp", "protocols", "grpc"],
+        &["jaeger", "protocols", "thrift_http"],
+        &["jaeger", "protocols", "grpc"],
+    ] {
+        let mut node = &mut *receivers;
+        for k in path {
+            node = &mut node[*k];
+        }
+        node["tls"] = receiver_tls.clone();
+    }
+    let client = json!({
+        "tls_enabled": true,
+        "tls_ca_path": WORKER_CA_FILE,
+        "tls_cert_path": WORKER_CERT_FILE,
+        "tls_key_path": WORKER_KEY_FILE,
+        "tls_server_name": server_name,
+    });
+    config["ingester_client"] = json!({"grpc_client_config": client.clone()});
+    config["metrics_generator_client"] = json!({"grpc_client_config": client.clone()});
+    config["querier"]["frontend_worker"]["grpc_client_config"] = client.clone();
+    if let (Value::Object(m), Value::Object(c)) = (&mut config["memberlist"], client) {
+        m.extend(c);
+    }
 }
 
 fn kvstore() -> Value {
@@ -230,6 +286,11 @@ pub fn render(i: &TempoInputs<'_>, http_port: u16, grpc_port: u16) -> String {
         config["overrides"] = json!({"defaults": {"metrics_generator": {
             "processors": ["span-metrics", "service-graphs"],
         }}});
+    }
+    if i.tls {
+        if let Some(first) = all.iter().next() {
+            add_tls(&mut config, first);
+        }
     }
     // A map of JSON values always serialises; the fallback is unreachable but total.
     serde_yaml::to_string(&config).unwrap_or_default()

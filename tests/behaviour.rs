@@ -106,6 +106,7 @@ fn leader_elected_tool_calls_are_exactly_these() {
             "relation-ids provide-cmr-mesh --format=json",
             "relation-ids require-cmr-mesh --format=json",
             "opened-ports --format=json",
+            "relation-ids certificates --format=json",
             "open-port 3200/tcp",
             "open-port 3300/tcp",
             "open-port 4318/tcp",
@@ -538,11 +539,12 @@ fn steady_state_update_status_calls() {
         );
         let by_tool = r.calls_by_tool();
         assert_eq!(by_tool.get("relation-set"), Some(&(n as usize + 1)));
-        // 24 reads (config, leadership, sixteen endpoints (metrics-endpoint,
-        // grafana-dashboard, probes, grafana-source, receive-datasource and catalogue among
-        // them; no peers: update-status does not rewrite the hostname), S3, the worker, the
-        // ports), five ports opened on this first reconcile, the writes, two statuses.
-        assert_eq!(r.calls.len(), 31 + n as usize + 1, "{:?}", tools(&r));
+        // 25 reads (config, leadership, seventeen endpoints (metrics-endpoint,
+        // grafana-dashboard, probes, grafana-source, receive-datasource, catalogue and
+        // certificates among them; no peers: update-status does not rewrite the hostname), S3,
+        // the worker, the ports), five ports opened on this first reconcile, the writes, two
+        // statuses.
+        assert_eq!(r.calls.len(), 32 + n as usize + 1, "{:?}", tools(&r));
     }
 }
 
@@ -559,14 +561,14 @@ fn six_worker_units_cost_one_read_each_and_one_write_per_application() {
         .enumerate()
         .map(|(i, role)| deploy::worker_relation(910 + i as u32, role, role, 1))
         .collect();
-    // 29 calls whatever the workers (config, leadership, the other endpoints (the COS ones
-    // and peers among them), S3, ports on the first reconcile, statuses), then per worker
-    // application relation-list, its app bag and one write, and one read per unit.
+    // 30 calls whatever the workers (config, leadership, the other endpoints (the COS ones,
+    // peers and certificates among them), S3, ports on the first reconcile, statuses), then
+    // per worker application relation-list, its app bag and one write, and one read per unit.
     for (shape, relations, apps) in [
         ("one app, six units", one_app, 1),
         ("six apps, one unit each", six_apps, 6),
     ] {
-        let total = 29 + 3 * apps + 6;
+        let total = 30 + 3 * apps + 6;
         let yaml = format!(
             "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}relations:\n{s3}{relations}"
         );

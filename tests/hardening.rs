@@ -151,8 +151,13 @@ fn an_unchanged_config_costs_no_check() {
     let nginx = r.containers.iter().find(|c| c.name == "nginx").unwrap();
     assert_eq!(
         nginx.pebble_requests,
-        ["GET /v1/files", "GET /v1/plan", "GET /v1/services"],
-        "a pull, the plan and the service: nothing pushed, nothing run"
+        [
+            "GET /v1/files",
+            "GET /v1/files",
+            "GET /v1/plan",
+            "GET /v1/services"
+        ],
+        "two pulls (the TLS certificate, which stands for the TLS files, and nginx.conf), the plan and the service: nothing pushed, nothing run"
     );
 }
 

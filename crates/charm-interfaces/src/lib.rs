@@ -13,5 +13,6 @@ pub mod pyjson;
 pub mod s3;
 pub mod tempo_api;
 pub mod tempo_cluster;
+pub mod tls_certificates;
 pub mod tracing;
 pub mod traefik_route;
