@@ -8,8 +8,10 @@
 #![warn(missing_docs)]
 
 pub mod inputs;
+pub mod logging;
 pub mod nginx;
 pub mod reconcile;
+pub mod self_tracing;
 pub mod tempo_config;
 pub mod urls;
 pub mod workload;
@@ -241,11 +243,19 @@ fn apply_workload<R: Runner>(
         let outcomes = [
             (
                 workload::NGINX,
-                workload::reconcile_nginx(&ctx.container(workload::NGINX), &w.nginx_config, &layer),
+                workload::reconcile_nginx(
+                    &ctx.container(workload::NGINX),
+                    &w.nginx_config,
+                    &layer,
+                    plan.log_targets.as_ref(),
+                ),
             ),
             (
                 workload::EXPORTER,
-                workload::reconcile_exporter(&ctx.container(workload::EXPORTER)),
+                workload::reconcile_exporter(
+                    &ctx.container(workload::EXPORTER),
+                    plan.log_targets.as_ref(),
+                ),
             ),
         ];
         let mut down = Vec::new();
@@ -267,6 +277,17 @@ fn apply_workload<R: Runner>(
                 down.join(" and "),
                 if down.len() > 1 { "s" } else { "" }
             ));
+        }
+    } else if let Some(wanted) = &plan.log_targets {
+        // The cluster is not ready, but the logs are forwarded all the same.
+        for container in [workload::NGINX, workload::EXPORTER] {
+            if let Err(source) = workload::reconcile_log_targets(&ctx.container(container), wanted)
+            {
+                return Err(CharmError::Pebble {
+                    container,
+                    source: Box::new(source),
+                });
+            }
         }
     }
     if let Some(want) = &plan.ports {

@@ -16,7 +16,12 @@ use charm_interfaces::tempo_api::TempoApiAppData;
 use charm_interfaces::tempo_cluster::{cpython_set_order, ClusterProviderAppData};
 use charm_interfaces::tracing::{ReceiverProtocol, TracingProviderAppData, TransportProtocolType};
 use charm_interfaces::traefik_route::{traefik_address, RouteRequest, ServerPort, TraefikAddress};
+use juju_charm::pebble::LogTarget;
 use juju_charm::{Databag, Event, RelationEventKind, RelationId, Status};
+
+use super::logging::{self, LoggingPlan};
+use super::self_tracing::{self, SelfTracingPlan};
+use charm_interfaces::loki_push_api::Topology;
 
 /// The Tempo version this charm targets, shown by `juju status`.
 pub const TEMPO_VERSION: &str = "2.8.1";
@@ -99,6 +104,12 @@ pub struct Plan {
     pub ports: Option<BTreeSet<u16>>,
     /// The enabled receivers and their URLs (for the list-receivers action).
     pub receivers: Vec<(ReceiverProtocol, String)>,
+    /// The Pebble log targets both containers should have (`logging`), when they are to be
+    /// reconciled: whenever a logging relation exists or one changed in this hook; always
+    /// (empty or not) once the containers are reconciled.
+    pub log_targets: Option<BTreeMap<String, LogTarget>>,
+    /// Where this charm's own spans go (`self-charm-tracing`'s otlp_http `/v1/traces`).
+    pub charm_tracing: Option<String>,
 }
 
 impl Plan {
@@ -220,6 +231,8 @@ pub fn nginx_inputs(
     receivers: &[ReceiverProtocol],
     server_name: &str,
     resolver: &str,
+    log: &LoggingPlan,
+    st: &SelfTracingPlan,
 ) -> NginxInputs {
     let addrs = |r: TempoRole| -> Vec<String> {
         c.addresses
@@ -236,6 +249,7 @@ pub fn nginx_inputs(
         backend_url: String::new(),
         upstream_tls: false,
         keepalive_http11: false,
+        strip_prefix: false,
     };
     for p in receivers {
         let name = p.as_str().replace('_', "-");
@@ -273,6 +287,7 @@ pub fn nginx_inputs(
         backend_url,
         upstream_tls: tls,
         keepalive_http11: true,
+        strip_prefix: false,
     };
     for (unit, address) in &c.topology {
         let dashed = unit.replace('/', "-");
@@ -289,6 +304,9 @@ pub fn nginx_inputs(
             false,
         ));
     }
+    // In the Python coordinator's order: worker metrics, Loki, remote-write, self-tracing.
+    upstreams.extend(log.upstreams.iter().cloned());
+    proxy.extend(log.locations.iter().cloned());
     for url in &i.remote_write {
         let Ok(u) = url::Url::parse(url) else {
             continue;
@@ -310,6 +328,8 @@ pub fn nginx_inputs(
             u.scheme() == "https",
         ));
     }
+    upstreams.extend(st.upstreams.iter().cloned());
+    proxy.extend(st.locations.iter().cloned());
     if !c.topology.is_empty() {
         servers.push(Server {
             port: PROXY_WORKER_TELEMETRY_PORT,
@@ -364,7 +384,51 @@ pub fn reconcile(i: &Inputs) -> Plan {
         workload: None,
         ports: None,
         receivers: Vec::new(),
+        log_targets: None,
+        charm_tracing: None,
     };
+
+    // Telemetry out (logging, self-tracing): written whatever the cluster's state.
+    let proxy_base = format!("http://{host}");
+    let me = Topology {
+        model: i.model.clone(),
+        model_uuid: i.model_uuid.clone(),
+        application: i.app.clone(),
+        unit: i.unit.to_string(),
+        charm_name: logging::CHARM_NAME.into(),
+    };
+    let worker_topologies: Vec<Topology> = i
+        .workers
+        .iter()
+        .filter_map(|w| {
+            let unit = w.valid_units().next()?;
+            Some(Topology {
+                model: i.model.clone(),
+                model_uuid: i.model_uuid.clone(),
+                application: w.app.clone(),
+                unit: unit.juju_topology.unit.clone(),
+                charm_name: unit.juju_topology.charm_name.clone(),
+            })
+        })
+        .collect();
+    let log = logging::plan(&i.logging, &me, &worker_topologies, &proxy_base, i.leader);
+    let logging_event = i
+        .event
+        .relation()
+        .is_some_and(|r| r.relation.endpoint == logging::LOGGING);
+    if !i.logging.is_empty() || logging_event {
+        plan.log_targets = Some(log.log_targets.clone());
+    }
+    let st = self_tracing::plan(
+        i.self_charm_tracing.as_ref(),
+        i.self_workload_tracing.as_ref(),
+        &proxy_base,
+        i.leader,
+    );
+    plan.charm_tracing = st.charm_destination.clone();
+    for (r, bag) in log.app_bags.iter().chain(&st.requests) {
+        plan.write_app(r, bag.clone());
+    }
 
     // The coordinator's own statuses, as the Python coordinator orders them.
     let c = cluster(i);
@@ -549,9 +613,15 @@ pub fn reconcile(i: &Inputs) -> Plan {
             };
             let data = ClusterProviderAppData {
                 worker_config: worker_config.clone(),
-                loki_endpoints: Some(Vec::new()),
-                charm_tracing_receivers: Some(urls.clone()),
-                workload_tracing_receivers: Some(urls.clone()),
+                loki_endpoints: Some(log.loki_endpoints.clone()),
+                charm_tracing_receivers: Some(
+                    st.charm_receivers.clone().unwrap_or_else(|| urls.clone()),
+                ),
+                workload_tracing_receivers: Some(
+                    st.workload_receivers
+                        .clone()
+                        .unwrap_or_else(|| urls.clone()),
+                ),
                 remote_write_endpoints: Some(remote_write.clone()),
                 worker_ports: Some(worker_ports(roles, &receivers)),
                 s3_tls_ca_chain: s3.ca_cert(),
@@ -563,7 +633,8 @@ pub fn reconcile(i: &Inputs) -> Plan {
     }
 
     // Every unit runs nginx in front of the workers and opens what it serves.
-    let ni = nginx_inputs(i, &c, &receivers, &server_name, resolver);
+    let ni = nginx_inputs(i, &c, &receivers, &server_name, resolver, &log, &st);
+    plan.log_targets = Some(log.log_targets);
     plan.workload = Some(Workload {
         nginx_config: super::nginx::render(&ni),
     });
@@ -651,6 +722,10 @@ mod tests {
             opened_ports: vec![],
             resolver: Some("10.152.183.10".into()),
             ipv6: false,
+            model_uuid: "5f0c7e2a-3b9d-4c61-8a47-0d2e6b1f9a53".into(),
+            logging: vec![],
+            self_charm_tracing: None,
+            self_workload_tracing: None,
         }
     }
 

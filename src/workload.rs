@@ -2,9 +2,11 @@
 //! Prometheus exporter. Each function does the fewest requests that bring the container to
 //! the wanted state, and reports a container that cannot be reached rather than failing.
 
+use std::collections::BTreeMap;
+
 use juju_charm::pebble::{
-    Check, CheckLevel, Container, ExecOptions, Layer, Override, PebbleError, PushOptions, Service,
-    Startup, TcpCheck,
+    Check, CheckLevel, Container, ExecOptions, Layer, LogTarget, Override, PebbleError,
+    PushOptions, Service, Startup, TcpCheck,
 };
 
 use crate::nginx::CONFIG_PATH;
@@ -130,11 +132,46 @@ fn push(c: &Container, path: &str, content: &str) -> Result<(), PebbleError> {
     )
 }
 
+/// Brings the plan's log targets to `wanted` (the `logging` decision): one combined layer
+/// `<container>-log-forwarding` when something differs, nothing otherwise. Pebble applies
+/// log targets as the plan changes; no replan.
+fn forward_logs(
+    c: &Container,
+    plan: &Layer,
+    wanted: Option<&BTreeMap<String, LogTarget>>,
+) -> Result<bool, PebbleError> {
+    let Some(layer) = wanted.and_then(|w| crate::logging::log_layer(&plan.log_targets, w)) else {
+        return Ok(false);
+    };
+    c.add_layer(&format!("{}-log-forwarding", c.name()), &layer, true)?;
+    Ok(true)
+}
+
+/// Only the log targets (when the containers are not otherwise reconciled).
+pub fn reconcile_log_targets(
+    c: &Container,
+    wanted: &BTreeMap<String, LogTarget>,
+) -> Result<Outcome, PebbleError> {
+    let Some(plan) = reachable(c.get_plan())? else {
+        return Ok(Outcome::Unreachable);
+    };
+    Ok(if forward_logs(c, &plan, Some(wanted))? {
+        Outcome::Changed
+    } else {
+        Outcome::Unchanged
+    })
+}
+
 /// Brings nginx to `config` and its layer: the file is pushed only when it differs, the
 /// layer added only when the plan lacks it, the service (re)started by a replan when the
 /// layer changed or it is not running, and reloaded (`nginx -s reload`) when only the file
 /// changed.
-pub fn reconcile_nginx(c: &Container, config: &str, layer: &Layer) -> Result<Outcome, PebbleError> {
+pub fn reconcile_nginx(
+    c: &Container,
+    config: &str,
+    layer: &Layer,
+    log_targets: Option<&BTreeMap<String, LogTarget>>,
+) -> Result<Outcome, PebbleError> {
     let current = match c.pull(CONFIG_PATH) {
         Ok(bytes) => Some(bytes),
         Err(e) if e.is_unreachable() => return Ok(Outcome::Unreachable),
@@ -152,13 +189,14 @@ pub fn reconcile_nginx(c: &Container, config: &str, layer: &Layer) -> Result<Out
     if layer_changed {
         c.add_layer(NGINX, layer, true)?;
     }
+    let logs_changed = forward_logs(c, &plan, log_targets)?;
     if layer_changed || !running(c, NGINX)? {
         c.replan()?;
     } else if config_changed {
         let opts = ExecOptions::default();
         c.exec(&["nginx", "-s", "reload"], &opts)?;
     }
-    Ok(if config_changed || layer_changed {
+    Ok(if config_changed || layer_changed || logs_changed {
         Outcome::Changed
     } else {
         Outcome::Unchanged
@@ -166,11 +204,15 @@ pub fn reconcile_nginx(c: &Container, config: &str, layer: &Layer) -> Result<Out
 }
 
 /// Brings the exporter to its layer (pushing its web config with it) and running.
-pub fn reconcile_exporter(c: &Container) -> Result<Outcome, PebbleError> {
+pub fn reconcile_exporter(
+    c: &Container,
+    log_targets: Option<&BTreeMap<String, LogTarget>>,
+) -> Result<Outcome, PebbleError> {
     let layer = exporter_layer();
     let Some(plan) = reachable(c.get_plan())? else {
         return Ok(Outcome::Unreachable);
     };
+    let logs_changed = forward_logs(c, &plan, log_targets)?;
     if !plan_has(&plan, &layer) {
         push(c, EXPORTER_WEB_CONFIG_PATH, EXPORTER_WEB_CONFIG)?;
         c.add_layer(EXPORTER, &layer, true)?;
@@ -181,5 +223,9 @@ pub fn reconcile_exporter(c: &Container) -> Result<Outcome, PebbleError> {
         c.replan()?;
         return Ok(Outcome::Changed);
     }
-    Ok(Outcome::Unchanged)
+    Ok(if logs_changed {
+        Outcome::Changed
+    } else {
+        Outcome::Unchanged
+    })
 }

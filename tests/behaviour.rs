@@ -91,6 +91,9 @@ fn leader_elected_tool_calls_are_exactly_these() {
             "relation-get --format=json -r tempo-cluster:901 - worker/0",
             "relation-ids tracing --format=json",
             "relation-ids send-remote-write --format=json",
+            "relation-ids logging --format=json",
+            "relation-ids self-charm-tracing --format=json",
+            "relation-ids self-workload-tracing --format=json",
             "opened-ports --format=json",
             "open-port 3200/tcp",
             "open-port 3300/tcp",
@@ -104,7 +107,7 @@ fn leader_elected_tool_calls_are_exactly_these() {
         ]
     );
     let stdin: serde_json::Value =
-        serde_json::from_str(r.calls[19].stdin.as_deref().unwrap_or("")).unwrap();
+        serde_json::from_str(r.calls[22].stdin.as_deref().unwrap_or("")).unwrap();
     assert_eq!(
         stdin,
         json!({"http": HTTP, "grpc": GRPC}),
@@ -527,9 +530,10 @@ fn steady_state_update_status_calls() {
         );
         let by_tool = r.calls_by_tool();
         assert_eq!(by_tool.get("relation-set"), Some(&(n as usize + 1)));
-        // 14 reads (config, leadership, six endpoints, S3, the worker, the ports), five
-        // ports opened on this first reconcile, the writes, two statuses.
-        assert_eq!(r.calls.len(), 21 + n as usize + 1, "{:?}", tools(&r));
+        // 17 reads (config, leadership, nine endpoints (logging and the two self-tracing
+        // ones among them), S3, the worker, the ports), five ports opened on this first
+        // reconcile, the writes, two statuses.
+        assert_eq!(r.calls.len(), 24 + n as usize + 1, "{:?}", tools(&r));
     }
 }
 
@@ -546,14 +550,14 @@ fn six_worker_units_cost_one_read_each_and_one_write_per_application() {
         .enumerate()
         .map(|(i, role)| deploy::worker_relation(910 + i as u32, role, role, 1))
         .collect();
-    // 18 calls whatever the workers (config, leadership, the other endpoints, S3, ports on
+    // 21 calls whatever the workers (config, leadership, the other endpoints, S3, ports on
     // the first reconcile, statuses), then per worker application relation-list, its app
     // bag and one write, and one read per unit.
     for (shape, relations, apps) in [
         ("one app, six units", one_app, 1),
         ("six apps, one unit each", six_apps, 6),
     ] {
-        let total = 18 + 3 * apps + 6;
+        let total = 21 + 3 * apps + 6;
         let yaml = format!(
             "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}relations:\n{s3}{relations}"
         );

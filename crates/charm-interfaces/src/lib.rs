@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod loki_push_api;
 pub mod pyjson;
 pub mod s3;
 pub mod tempo_api;
