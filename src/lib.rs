@@ -21,7 +21,8 @@ use std::collections::HashMap;
 use tracing::Level;
 
 use charm_interfaces::tempo_api::{PublishError, TempoApiProvider};
-use juju_charm::log::{chain, parse_level, with_juju_log};
+use juju_charm::log::{chain, parse_level, with_juju_log_and};
+use juju_charm::otlp::{self, SpanCollector};
 use juju_charm::{Context, ErrorKind, Event, HookToolError, HookTools, LogLevel, Port, Runner};
 use reconcile::Plan;
 
@@ -159,15 +160,75 @@ where
             return 1;
         }
     };
-    with_juju_log(runner, level, true, || {
+    let collector = SpanCollector::new();
+    let spans = collector.spans();
+    let (code, destination) = with_juju_log_and(runner, level, true, collector, || {
+        let root = tracing::info_span!(
+            "hook",
+            otel.name = ctx.event.name(),
+            juju.dispatch = ctx.event.name(),
+        );
+        let _entered = root.enter();
         match run(&ctx, &tools, host, config, config_problem) {
-            Ok(()) => 0,
+            Ok(destination) => (0, Some(destination)),
             Err(e) => {
                 tracing::error!("hook {} failed: {}", ctx.event.name(), chain(&e));
-                1
+                (1, None)
             }
         }
-    })
+    });
+    send_charm_traces(&ctx, destination, &spans);
+    code
+}
+
+/// The file in the buffer directory remembering where the spans go, for a hook that fails
+/// before it knows.
+const TRACING_DESTINATION_FILE: &str = "destination";
+
+/// Sends this hook's spans (and those kept from earlier hooks) to the self-charm-tracing
+/// receiver, at most one second; kept in `.tracing-data/` when it does not answer. `known`:
+/// the receiver this hook decided (`Some(None)`: no relation, so nothing kept), or `None`
+/// when the hook failed before deciding (the last known receiver is used).
+fn send_charm_traces(ctx: &Context, known: Option<Option<String>>, spans: &otlp::Spans) {
+    let dir = ctx.charm_dir.join(otlp::BUFFER_DIR);
+    let exporter = otlp::Exporter::new(&dir);
+    let remembered = dir.join(TRACING_DESTINATION_FILE);
+    let url = match known {
+        Some(None) => {
+            exporter.discard();
+            return;
+        }
+        Some(Some(url)) => {
+            if std::fs::read_to_string(&remembered).ok().as_deref() != Some(url.as_str()) {
+                let _ =
+                    std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&remembered, &url));
+            }
+            url
+        }
+        None => match std::fs::read_to_string(&remembered) {
+            Ok(url) => url,
+            Err(_) => return,
+        },
+    };
+    // https: the CA from the certificates relation goes here once it is served.
+    let dest = match otlp::Destination::parse(&url, None) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("WARNING charm tracing: {e}");
+            return;
+        }
+    };
+    let resource = otlp::Resource::juju(ctx, logging::CHARM_NAME, "TempoCoordinatorCharm");
+    let body = otlp::encode(&resource, logging::CHARM_NAME, &spans.take());
+    let outcome = exporter.export(&dest, body);
+    if outcome.dropped > 0 {
+        // Juju logs a hook's stderr at WARNING; this is rare (a full buffer, refused data).
+        eprintln!(
+            "WARNING charm tracing: {} trace batch(es) dropped: {}",
+            outcome.dropped,
+            outcome.error.as_deref().unwrap_or("the buffer is full")
+        );
+    }
 }
 
 /// The log level from config (`log-level`), and a problem to report if it is unusable.
@@ -192,21 +253,26 @@ fn log_level(
     }
 }
 
-/// Reads, reconciles and writes. Errors fail the hook.
+/// Reads, reconciles and writes. Errors fail the hook. Returns where this charm's spans go
+/// (`self-charm-tracing`), if anywhere.
 pub fn run<R: Runner>(
     ctx: &Context,
     tools: &HookTools<R>,
     host: &dyn Host,
     config: inputs::Config,
     config_problem: Option<String>,
-) -> Result<(), CharmError> {
-    let inputs = inputs::read(ctx, tools, host, config, config_problem)?;
-    let mut plan = reconcile::reconcile(&inputs);
+) -> Result<Option<String>, CharmError> {
+    let inputs = tracing::info_span!("read inputs")
+        .in_scope(|| inputs::read(ctx, tools, host, config, config_problem))?;
+    let mut plan = tracing::info_span!("reconcile").in_scope(|| reconcile::reconcile(&inputs));
     if let Event::Action { .. } = &ctx.event {
-        return list_receivers(tools, &plan);
+        list_receivers(tools, &plan)?;
+        return Ok(plan.charm_tracing);
     }
-    apply_workload(ctx, tools, &inputs, &mut plan)?;
-    apply(tools, ctx.app(), &plan)
+    tracing::info_span!("apply workload")
+        .in_scope(|| apply_workload(ctx, tools, &inputs, &mut plan))?;
+    tracing::info_span!("apply").in_scope(|| apply(tools, ctx.app(), &plan))?;
+    Ok(plan.charm_tracing)
 }
 
 /// The `list-receivers` action: each enabled receiver (`otlp-http`) and its URL, as the
