@@ -76,16 +76,39 @@ impl Destination {
     }
 
     fn post(&self, body: &[u8], deadline: Instant) -> Result<u16, HttpError> {
-        if self.url.scheme() == "https" {
-            return Err(HttpError::TlsUnsupported);
-        }
+        let tls = if self.url.scheme() == "https" {
+            Some(self.tls()?)
+        } else {
+            None
+        };
         let host = self.url.host_str().unwrap_or_default();
         let port = self.url.port_or_known_default().unwrap_or(80);
         let path = match self.url.query() {
             Some(q) => format!("{}?{q}", self.url.path()),
             None => self.url.path().to_owned(),
         };
-        http::post(host, port, &path, CONTENT_TYPE, body, deadline)
+        http::post(
+            host,
+            port,
+            &path,
+            CONTENT_TYPE,
+            body,
+            deadline,
+            tls.as_ref(),
+        )
+    }
+
+    #[cfg(feature = "otlp-tls")]
+    fn tls(&self) -> Result<http::Tls, HttpError> {
+        http::tls_config(self.ca_pem.as_deref()).map_err(|reason| HttpError::Tls {
+            addr: self.url.as_str().to_owned(),
+            reason,
+        })
+    }
+
+    #[cfg(not(feature = "otlp-tls"))]
+    fn tls(&self) -> Result<http::Tls, HttpError> {
+        Err(HttpError::TlsUnsupported)
     }
 }
 

@@ -53,7 +53,74 @@ pub enum HttpError {
     /// https without TLS support compiled in.
     #[error("https endpoints need the `otlp-tls` feature")]
     TlsUnsupported,
+    /// TLS could not be set up, or the handshake failed (an unknown CA, a wrong name).
+    #[error("TLS with {addr} failed: {reason}")]
+    Tls {
+        /// The address.
+        addr: String,
+        /// Why.
+        reason: String,
+    },
 }
+
+/// A connection whose socket takes the timeouts.
+trait Conn: Read + Write {
+    fn tcp(&self) -> &TcpStream;
+}
+
+impl Conn for TcpStream {
+    fn tcp(&self) -> &TcpStream {
+        self
+    }
+}
+
+#[cfg(feature = "otlp-tls")]
+impl Conn for rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
+    fn tcp(&self) -> &TcpStream {
+        &self.sock
+    }
+}
+
+/// The TLS client configuration for https: the system's roots (as
+/// `rustls-native-certs` finds them) and `ca_pem`'s certificates, TLS 1.2 or 1.3, ALPN
+/// `http/1.1`.
+#[cfg(feature = "otlp-tls")]
+pub(crate) fn tls_config(
+    ca_pem: Option<&str>,
+) -> Result<std::sync::Arc<rustls::ClientConfig>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let mut roots = rustls::RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    roots.add_parsable_certificates(native.certs);
+    if let Some(pem) = ca_pem {
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem.as_bytes())
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("the CA is not PEM certificates: {e}"))?;
+        if certs.is_empty() {
+            return Err("the CA holds no certificate".into());
+        }
+        let (added, _) = roots.add_parsable_certificates(certs);
+        if added == 0 {
+            return Err("the CA's certificates cannot be used as roots".into());
+        }
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(std::sync::Arc::new(config))
+}
+
+/// TLS for [`post`]: the configuration, or why there is none.
+#[cfg(feature = "otlp-tls")]
+pub(crate) type Tls = std::sync::Arc<rustls::ClientConfig>;
+/// TLS for [`post`]: not compiled in.
+#[cfg(not(feature = "otlp-tls"))]
+pub(crate) type Tls = std::convert::Infallible;
 
 fn remaining(deadline: Instant) -> Option<Duration> {
     deadline
@@ -61,7 +128,8 @@ fn remaining(deadline: Instant) -> Option<Duration> {
         .filter(|d| !d.is_zero())
 }
 
-/// POSTs `body` to `http://host:port/path` and returns the status code.
+/// POSTs `body` to `http(s)://host:port/path` (https when `tls` is given) and returns the
+/// status code.
 pub(crate) fn post(
     host: &str,
     port: u16,
@@ -69,6 +137,7 @@ pub(crate) fn post(
     content_type: &str,
     body: &[u8],
     deadline: Instant,
+    tls: Option<&Tls>,
 ) -> Result<u16, HttpError> {
     let name = host.trim_start_matches('[').trim_end_matches(']');
     let addrs: Vec<SocketAddr> = (name, port)
@@ -92,7 +161,7 @@ pub(crate) fn post(
             Err(e) => last = Some((addr.to_string(), e)),
         }
     }
-    let Some((mut s, addr)) = stream else {
+    let Some((s, addr)) = stream else {
         let (addr, source) = last.unwrap_or_else(|| {
             (
                 format!("{host}:{port}"),
@@ -102,12 +171,60 @@ pub(crate) fn post(
         return Err(HttpError::Connect { addr, source });
     };
     let addr = addr.to_string();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\nUser-Agent: juju-charm-otlp/{}\r\n\r\n",
+        body.len(),
+        env!("CARGO_PKG_VERSION")
+    );
+    match tls {
+        None => exchange(s, &addr, &head, body, deadline),
+        #[cfg(feature = "otlp-tls")]
+        Some(config) => {
+            let name = rustls::pki_types::ServerName::try_from(name.to_owned()).map_err(|e| {
+                HttpError::Tls {
+                    addr: addr.clone(),
+                    reason: format!("`{host}` is not a TLS server name: {e}"),
+                }
+            })?;
+            let conn = rustls::ClientConnection::new(config.clone(), name).map_err(|e| {
+                HttpError::Tls {
+                    addr: addr.clone(),
+                    reason: e.to_string(),
+                }
+            })?;
+            exchange(
+                rustls::StreamOwned::new(conn, s),
+                &addr,
+                &head,
+                body,
+                deadline,
+            )
+        }
+        #[cfg(not(feature = "otlp-tls"))]
+        Some(never) => match *never {},
+    }
+}
+
+/// Writes the request and reads the status line, every step before `deadline`.
+fn exchange<C: Conn>(
+    mut s: C,
+    addr: &str,
+    head: &str,
+    body: &[u8],
+    deadline: Instant,
+) -> Result<u16, HttpError> {
+    let addr = addr.to_owned();
     let io = |source: std::io::Error| {
         if matches!(
             source.kind(),
             std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
         ) {
             HttpError::Timeout(addr.clone())
+        } else if source.get_ref().is_some_and(tls_error) {
+            HttpError::Tls {
+                addr: addr.clone(),
+                reason: source.to_string(),
+            }
         } else {
             HttpError::Io {
                 addr: addr.clone(),
@@ -116,19 +233,15 @@ pub(crate) fn post(
         }
     };
     let timeout = || remaining(deadline).ok_or_else(|| HttpError::Timeout(addr.clone()));
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\nUser-Agent: juju-charm-otlp/{}\r\n\r\n",
-        body.len(),
-        env!("CARGO_PKG_VERSION")
-    );
     for chunk in [head.as_bytes(), body] {
-        s.set_write_timeout(Some(timeout()?)).map_err(io)?;
+        s.tcp().set_write_timeout(Some(timeout()?)).map_err(io)?;
         s.write_all(chunk).map_err(io)?;
     }
+    s.flush().map_err(io)?;
     let mut got = Vec::new();
     let mut buf = [0u8; 1024];
     loop {
-        s.set_read_timeout(Some(timeout()?)).map_err(io)?;
+        s.tcp().set_read_timeout(Some(timeout()?)).map_err(io)?;
         let n = s.read(&mut buf).map_err(io)?;
         got.extend_from_slice(&buf[..n]);
         if n == 0 || got.windows(2).any(|w| w == b"\r\n") || got.len() >= MAX_HEAD {
@@ -149,5 +262,18 @@ pub(crate) fn post(
                 .escape_debug()
                 .to_string(),
         }),
+    }
+}
+
+/// Whether an I/O error's inner error is rustls' (an unknown CA, a bad name, ...).
+fn tls_error(inner: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
+    #[cfg(feature = "otlp-tls")]
+    {
+        inner.is::<rustls::Error>()
+    }
+    #[cfg(not(feature = "otlp-tls"))]
+    {
+        let _ = inner;
+        false
     }
 }
