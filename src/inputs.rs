@@ -172,6 +172,8 @@ pub struct Inputs {
     pub self_charm_tracing: Option<crate::self_tracing::TracingRemote>,
     /// The self-workload-tracing relation and the remote's receivers.
     pub self_workload_tracing: Option<crate::self_tracing::TracingRemote>,
+    /// The declared-but-unserved endpoints that are related ([`crate::unserved`]).
+    pub unserved: Vec<&'static str>,
 }
 
 /// Whether this event is one where the unit (re)writes its FQDN to the peer databag.
@@ -371,6 +373,12 @@ pub fn read<R: Runner>(
         }
     }
     let [self_charm_tracing, self_workload_tracing] = self_tracing;
+    let mut unserved = Vec::new();
+    for (endpoint, _) in crate::unserved::UNSERVED {
+        if !live(tools.relation_ids(endpoint)?).is_empty() {
+            unserved.push(endpoint);
+        }
+    }
     let opened_ports = tools.opened_ports()?;
 
     Ok(Inputs {
@@ -386,6 +394,7 @@ pub fn read<R: Runner>(
         opened_ports,
         resolver: host.resolver(),
         ipv6: host.ipv6(),
+        unserved,
         app: ctx.app().to_owned(),
         model: ctx.model_name.clone(),
         unit: ctx.unit.clone(),

@@ -13,6 +13,7 @@ pub mod nginx;
 pub mod reconcile;
 pub mod self_tracing;
 pub mod tempo_config;
+pub mod unserved;
 pub mod urls;
 pub mod workload;
 
@@ -102,6 +103,10 @@ pub fn handles(event: &Event) -> bool {
                 | "self-charm-tracing"
                 | "self-workload-tracing"
                 | "certificates"
+                | "istio-ingress"
+                | "service-mesh"
+                | "provide-cmr-mesh"
+                | "require-cmr-mesh"
         ),
         Event::Pebble { container, .. } => {
             container == workload::NGINX || container == workload::EXPORTER

@@ -464,6 +464,9 @@ pub fn reconcile(i: &Inputs) -> Plan {
     if let Some(p) = &i.config_problem {
         problems.insert(0, Status::blocked(format!("invalid config: {p}")));
     }
+    if let Some(s) = super::unserved::status(&i.unserved) {
+        problems.push(s);
+    }
     let finish = |mut plan: Plan, problems: Vec<Status>, charm_active: Option<Status>| {
         let app = problems
             .first()
@@ -726,6 +729,7 @@ mod tests {
             logging: vec![],
             self_charm_tracing: None,
             self_workload_tracing: None,
+            unserved: vec![],
         }
     }
 

@@ -94,6 +94,10 @@ fn leader_elected_tool_calls_are_exactly_these() {
             "relation-ids logging --format=json",
             "relation-ids self-charm-tracing --format=json",
             "relation-ids self-workload-tracing --format=json",
+            "relation-ids istio-ingress --format=json",
+            "relation-ids service-mesh --format=json",
+            "relation-ids provide-cmr-mesh --format=json",
+            "relation-ids require-cmr-mesh --format=json",
             "opened-ports --format=json",
             "open-port 3200/tcp",
             "open-port 3300/tcp",
@@ -107,7 +111,7 @@ fn leader_elected_tool_calls_are_exactly_these() {
         ]
     );
     let stdin: serde_json::Value =
-        serde_json::from_str(r.calls[22].stdin.as_deref().unwrap_or("")).unwrap();
+        serde_json::from_str(r.calls[26].stdin.as_deref().unwrap_or("")).unwrap();
     assert_eq!(
         stdin,
         json!({"http": HTTP, "grpc": GRPC}),
@@ -530,10 +534,10 @@ fn steady_state_update_status_calls() {
         );
         let by_tool = r.calls_by_tool();
         assert_eq!(by_tool.get("relation-set"), Some(&(n as usize + 1)));
-        // 17 reads (config, leadership, nine endpoints (logging and the two self-tracing
-        // ones among them), S3, the worker, the ports), five ports opened on this first
-        // reconcile, the writes, two statuses.
-        assert_eq!(r.calls.len(), 24 + n as usize + 1, "{:?}", tools(&r));
+        // 21 reads (config, leadership, thirteen endpoints (logging, the two self-tracing
+        // ones and the four unserved ones among them), S3, the worker, the ports), five ports
+        // opened on this first reconcile, the writes, two statuses.
+        assert_eq!(r.calls.len(), 28 + n as usize + 1, "{:?}", tools(&r));
     }
 }
 
@@ -550,14 +554,14 @@ fn six_worker_units_cost_one_read_each_and_one_write_per_application() {
         .enumerate()
         .map(|(i, role)| deploy::worker_relation(910 + i as u32, role, role, 1))
         .collect();
-    // 21 calls whatever the workers (config, leadership, the other endpoints, S3, ports on
+    // 25 calls whatever the workers (config, leadership, the other endpoints, S3, ports on
     // the first reconcile, statuses), then per worker application relation-list, its app
     // bag and one write, and one read per unit.
     for (shape, relations, apps) in [
         ("one app, six units", one_app, 1),
         ("six apps, one unit each", six_apps, 6),
     ] {
-        let total = 21 + 3 * apps + 6;
+        let total = 25 + 3 * apps + 6;
         let yaml = format!(
             "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}relations:\n{s3}{relations}"
         );
@@ -662,4 +666,33 @@ fn bad_worker_data_is_skipped_with_a_warning_naming_it() {
     assert!(conf.contains("worker-0.worker-endpoints.cos.svc.cluster.local:3200"));
     assert!(!conf.contains("teapot"), "{conf}");
     assert!(app_bag(&r, 901).contains_key("worker_config"));
+}
+
+/// An endpoint declared for `juju refresh` from the Python charm but not served (it needs the
+/// Kubernetes API) is never a silent no-op: related, the status names it and what to use
+/// instead; the hook exits 0 and the cluster keeps being served.
+#[test]
+fn a_related_unserved_endpoint_is_named_in_the_status_and_the_cluster_still_runs() {
+    let dir = coordinator_dir();
+    let yaml = format!(
+        "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}relations:\n{CLUSTER}\
+         \x20 - {{id: 40, endpoint: istio-ingress, remote_app: istio, remote_units: [istio/0]}}\n"
+    );
+    let r = both(
+        dir.path(),
+        &state(&yaml),
+        &EventSpec::on("istio-ingress-relation-joined", "istio-ingress:40"),
+    );
+    assert_eq!(r.exit_code, 0, "{}", r.stderr);
+    let (s, m) = status(&r);
+    assert_eq!(s, "blocked");
+    assert!(
+        m.contains("`istio-ingress` is related but not served by this charm: use `ingress`"),
+        "{m}"
+    );
+    assert!(
+        app_bag(&r, 901).contains_key("worker_config"),
+        "the workers are still configured"
+    );
+    assert!(common::pushed_nginx_conf(&r).is_some(), "nginx still runs");
 }

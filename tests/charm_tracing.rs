@@ -130,6 +130,11 @@ fn state(port: u16) -> State {
 }
 
 fn hook(dir: &Path, state: &State, event: &str) -> (Report, Duration) {
+    // One hook at a time: `tracing` caches each callsite's interest process-wide, and scoped
+    // subscribers on two test threads can race that cache (a real hook is one process, one
+    // subscriber).
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = ONE.lock().unwrap_or_else(|p| p.into_inner());
     let host = Recorded("tempo-0.tempo-endpoints.cos.svc.cluster.local".into());
     let start = Instant::now();
     let r = run_in_process(state, &EventSpec::new(event), dir, |env, runner| {

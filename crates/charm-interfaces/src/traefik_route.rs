@@ -51,10 +51,12 @@ struct Dynamic {
 
 #[derive(Serialize)]
 struct Http {
-    routers: BTreeMap<String, Router>,
-    services: BTreeMap<String, Service>,
+    // Fields in sorted order: PyYAML's `safe_dump` sorts keys, and the bytes must be equal
+    // so that a `juju refresh` between the charms does not rewrite Traefik's configuration.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     middlewares: BTreeMap<String, Middleware>,
+    routers: BTreeMap<String, Router>,
+    services: BTreeMap<String, Service>,
 }
 
 #[derive(Serialize)]
