@@ -33,7 +33,6 @@ mod http;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::{json, Value};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Subscriber};
@@ -374,77 +373,163 @@ impl Resource {
     }
 }
 
-fn any_value(v: &AttrValue) -> Value {
-    match v {
-        AttrValue::Str(s) => json!({ "stringValue": s }),
-        // OTLP/JSON carries 64-bit integers as strings.
-        AttrValue::Int(i) => json!({ "intValue": i.to_string() }),
-        AttrValue::Double(f) => json!({ "doubleValue": f }),
-        AttrValue::Bool(b) => json!({ "boolValue": b }),
-    }
-}
-
-fn key_values(attrs: &Attrs) -> Value {
-    Value::Array(
-        attrs
-            .iter()
-            .map(|(k, v)| json!({"key": k, "value": any_value(v)}))
-            .collect(),
-    )
-}
-
-fn hex(bytes: &[u8]) -> String {
+/// `s` as a JSON string.
+fn push_str(out: &mut String, s: &str) {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// A `KeyValue` list: `[{"key": .., "value": {"stringValue": ..}}, ...]`.
+fn push_attrs(out: &mut String, attrs: &Attrs) {
+    use std::fmt::Write as _;
+    out.push('[');
+    for (i, (k, v)) in attrs.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"key\":");
+        push_str(out, k);
+        out.push_str(",\"value\":{");
+        match v {
+            AttrValue::Str(s) => {
+                out.push_str("\"stringValue\":");
+                push_str(out, s);
+            }
+            // OTLP/JSON carries 64-bit integers as strings.
+            AttrValue::Int(n) => {
+                let _ = write!(out, "\"intValue\":\"{n}\"");
+            }
+            AttrValue::Double(f) if f.is_finite() => {
+                let _ = write!(out, "\"doubleValue\":{f:?}");
+            }
+            // proto3 JSON spells the others as strings.
+            AttrValue::Double(f) => {
+                let word = if f.is_nan() {
+                    "NaN"
+                } else if *f > 0.0 {
+                    "Infinity"
+                } else {
+                    "-Infinity"
+                };
+                let _ = write!(out, "\"doubleValue\":\"{word}\"");
+            }
+            AttrValue::Bool(b) => {
+                let _ = write!(out, "\"boolValue\":{b}");
+            }
+        }
+        out.push_str("}}");
+    }
+    out.push(']');
+}
+
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for b in bytes {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    out.push('"');
 }
 
 /// The OTLP/JSON `ExportTraceServiceRequest` body: one resource, one scope, the spans
 /// (ids in hex, times as decimal strings, kind INTERNAL, status ERROR where an error was
-/// logged).
+/// logged). Written straight into one buffer (no JSON tree: a hook's few dozen spans cost
+/// tens of thousands of instructions, not millions).
 pub fn encode(resource: &Resource, scope: &str, spans: &[SpanData]) -> Vec<u8> {
-    let spans: Vec<Value> = spans
-        .iter()
-        .map(|s| {
-            let mut v = json!({
-                "traceId": hex(&s.trace_id),
-                "spanId": hex(&s.span_id),
-                "name": s.name,
-                "kind": 1,
-                "startTimeUnixNano": s.start_ns.to_string(),
-                "endTimeUnixNano": s.end_ns.to_string(),
-                "attributes": key_values(&s.attributes),
-                "events": s.events.iter().map(|e| json!({
-                    "timeUnixNano": e.time_ns.to_string(),
-                    "name": e.name,
-                    "attributes": key_values(&e.attributes),
-                })).collect::<Vec<_>>(),
-                "status": if s.error { json!({"code": 2}) } else { json!({}) },
-            });
-            if let Some(p) = &s.parent_id {
-                v["parentSpanId"] = Value::String(hex(p));
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(512 + spans.len() * 384);
+    out.push_str("{\"resourceSpans\":[{\"resource\":{\"attributes\":");
+    push_attrs(&mut out, &resource.attributes);
+    out.push_str("},\"scopeSpans\":[{\"scope\":{\"name\":");
+    push_str(&mut out, scope);
+    out.push_str(",\"version\":");
+    push_str(&mut out, env!("CARGO_PKG_VERSION"));
+    out.push_str("},\"spans\":[");
+    for (i, s) in spans.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"traceId\":");
+        push_hex(&mut out, &s.trace_id);
+        out.push_str(",\"spanId\":");
+        push_hex(&mut out, &s.span_id);
+        if let Some(p) = &s.parent_id {
+            out.push_str(",\"parentSpanId\":");
+            push_hex(&mut out, p);
+        }
+        out.push_str(",\"name\":");
+        push_str(&mut out, &s.name);
+        let _ = write!(
+            out,
+            ",\"kind\":1,\"startTimeUnixNano\":\"{}\",\"endTimeUnixNano\":\"{}\",\"attributes\":",
+            s.start_ns, s.end_ns
+        );
+        push_attrs(&mut out, &s.attributes);
+        out.push_str(",\"events\":[");
+        for (j, e) in s.events.iter().enumerate() {
+            if j > 0 {
+                out.push(',');
             }
-            v
-        })
-        .collect();
-    let body = json!({
-        "resourceSpans": [{
-            "resource": {"attributes": key_values(&resource.attributes)},
-            "scopeSpans": [{
-                "scope": {"name": scope, "version": env!("CARGO_PKG_VERSION")},
-                "spans": spans,
-            }],
-        }],
-    });
-    body.to_string().into_bytes()
+            let _ = write!(out, "{{\"timeUnixNano\":\"{}\",\"name\":", e.time_ns);
+            push_str(&mut out, &e.name);
+            out.push_str(",\"attributes\":");
+            push_attrs(&mut out, &e.attributes);
+            out.push('}');
+        }
+        out.push_str("],\"status\":");
+        out.push_str(if s.error { "{\"code\":2}" } else { "{}" });
+        out.push('}');
+    }
+    out.push_str("]}]}]}");
+    out.into_bytes()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
     use tracing_subscriber::layer::SubscriberExt;
+
+    #[test]
+    fn awkward_values_stay_valid_json() {
+        let attrs: Attrs = vec![
+            ("quote\"back\\slash\nnl\u{1}".into(), "tab\t é".into()),
+            ("nan".into(), AttrValue::Double(f64::NAN)),
+            ("inf".into(), AttrValue::Double(f64::NEG_INFINITY)),
+            ("half".into(), AttrValue::Double(0.5)),
+            ("big".into(), AttrValue::Int(i64::MIN)),
+            ("yes".into(), AttrValue::Bool(true)),
+        ];
+        let body = encode(&Resource::new(attrs.clone()), "s\"", &[]);
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        let got = &v["resourceSpans"][0]["resource"]["attributes"];
+        assert_eq!(got[0]["key"], "quote\"back\\slash\nnl\u{1}");
+        assert_eq!(got[0]["value"]["stringValue"], "tab\t é");
+        assert_eq!(got[1]["value"]["doubleValue"], "NaN");
+        assert_eq!(got[2]["value"]["doubleValue"], "-Infinity");
+        assert_eq!(got[3]["value"]["doubleValue"], 0.5);
+        assert_eq!(got[4]["value"]["intValue"], i64::MIN.to_string());
+        assert_eq!(got[5]["value"]["boolValue"], true);
+        assert_eq!(
+            v["resourceSpans"][0]["scopeSpans"][0]["scope"]["name"],
+            "s\""
+        );
+    }
 
     #[test]
     fn spans_nest_carry_their_fields_and_events_and_encode_as_otlp_json() {
