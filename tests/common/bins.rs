@@ -35,6 +35,8 @@ pub fn workspace_bin(rel: &str) -> PathBuf {
             "juju-charm",
             "--example",
             "echo",
+            "--example",
+            "secrets",
         ]);
         if release {
             cmd.arg("--release");

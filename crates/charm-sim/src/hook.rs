@@ -35,6 +35,13 @@ pub struct EventSpec {
     /// The notice key of a `<container>-pebble-custom-notice` event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice_key: Option<String>,
+    /// The secret (id in any form, or label) of a `secret-*` event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// The revision of a `secret-remove`/`secret-expired` event (default: the oldest
+    /// revision that is not the latest, resp. the latest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_revision: Option<u32>,
 }
 
 impl EventSpec {
@@ -75,6 +82,9 @@ pub enum SimError {
     /// The state is invalid.
     #[error(transparent)]
     State(#[from] crate::state::StateError),
+    /// The state or the event is one Juju could never produce for this charm.
+    #[error(transparent)]
+    Inconsistent(#[from] crate::consistency::Refusal),
     /// Running the charm failed at the simulator's end.
     #[error("simulator I/O failed: {0}")]
     Io(#[from] std::io::Error),
@@ -123,6 +133,93 @@ fn pebble_kind(hook: &str) -> Option<(&str, &'static str)> {
         })
 }
 
+/// The secret hooks (Juju runs them through `dispatch`).
+pub const SECRET_HOOKS: &[&str] = &[
+    "secret-changed",
+    "secret-rotate",
+    "secret-expired",
+    "secret-remove",
+];
+
+/// `JUJU_SECRET_ID`, `JUJU_SECRET_LABEL` and `JUJU_SECRET_REVISION` for a secret hook, refusing
+/// the events Juju would never send this unit (`juju-secrets.md` §7.1).
+fn secret_env(
+    state: &State,
+    spec: &EventSpec,
+    hook: &str,
+    env: &mut BTreeMap<String, String>,
+) -> Result<(), String> {
+    let Some(wanted) = &spec.secret else {
+        return Err(format!("{hook} needs the secret (--secret ID|LABEL)"));
+    };
+    let bare = crate::state::bare_secret_id(wanted);
+    let Some(s) = state
+        .secrets
+        .iter()
+        .find(|s| s.bare_id() == bare)
+        .or_else(|| {
+            state
+                .secrets
+                .iter()
+                .find(|s| s.label.as_deref() == Some(wanted))
+        })
+    else {
+        return Err(format!(
+            "the state has no secret `{wanted}`; add it under `secrets:`"
+        ));
+    };
+    let mut s = s.clone();
+    s.normalise();
+    let by_unit = s.owner.as_deref() == Some(state.unit.as_str());
+    let by_app = s.owner.as_deref() == Some(state.app());
+    let id = if hook == "secret-changed" {
+        if by_unit {
+            return Err("Juju sends secret-changed to consumers, not to the owner unit".into());
+        }
+        if s.tracked.is_none() {
+            return Err(
+                "this unit has no consumer record for the secret (no secret-get yet): Juju sends it no secret-changed"
+                    .into(),
+            );
+        }
+        format!("secret:{}", s.bare_id())
+    } else {
+        if !(by_unit || (by_app && state.leader)) {
+            return Err(format!(
+                "Juju sends {hook} to the secret's owner (the unit, or the leader for an application-owned secret)"
+            ));
+        }
+        s.id.clone()
+    };
+    env.insert("JUJU_SECRET_ID".into(), id);
+    env.insert(
+        "JUJU_SECRET_LABEL".into(),
+        s.label.clone().unwrap_or_default(),
+    );
+    if matches!(hook, "secret-remove" | "secret-expired") {
+        let latest = s.latest();
+        let revision = match (spec.secret_revision, hook) {
+            (Some(r), _) => r,
+            (None, "secret-expired") => latest,
+            (None, _) => s
+                .revisions
+                .iter()
+                .map(|r| r.revision)
+                .find(|r| *r != latest)
+                .ok_or(
+                    "the secret has only its latest revision: nothing to remove (--revision N)",
+                )?,
+        };
+        if !s.revisions.iter().any(|r| r.revision == revision) {
+            return Err(format!("the secret has no revision {revision}"));
+        }
+        env.insert("JUJU_SECRET_REVISION".into(), revision.to_string());
+    } else if spec.secret_revision.is_some() {
+        return Err(format!("{hook} carries no revision"));
+    }
+    Ok(())
+}
+
 /// Prepares `spec` against `state` for the charm in `charm_dir`.
 pub fn prepare(
     state: &State,
@@ -131,6 +228,7 @@ pub fn prepare(
     seq: u64,
 ) -> Result<Prepared, SimError> {
     state.check()?;
+    crate::consistency::check(state, spec, charm_dir)?;
     let bad = |reason: String| SimError::Event {
         event: spec.event.clone(),
         reason,
@@ -255,6 +353,12 @@ pub fn prepare(
                     .clone()
                     .or_else(|| remote_unit.clone())
                     .unwrap_or_default();
+                if !rel.remote_units.contains(&departing) {
+                    return Err(bad(format!(
+                        "`{departing}` is not among relation {id}'s remote units ({}): Juju runs relation-departed only for a unit that joined; add it to `remote_units` in the state",
+                        rel.remote_units.join(", ")
+                    )));
+                }
                 rel.remote_units.retain(|u| *u != departing);
                 env.insert("JUJU_DEPARTING_UNIT".into(), departing);
             }
@@ -308,6 +412,18 @@ pub fn prepare(
     } else if spec.check.is_some() || spec.notice_key.is_some() {
         return Err(bad(
             "--check and --notice-key go with Pebble events only".into()
+        ));
+    }
+
+    if let Some(kind) = SECRET_HOOKS
+        .iter()
+        .find(|h| **h == hook)
+        .filter(|_| !action)
+    {
+        secret_env(&state, spec, kind, &mut env).map_err(bad)?;
+    } else if spec.secret.is_some() || spec.secret_revision.is_some() {
+        return Err(bad(
+            "--secret and --revision go with secret-* events only".into()
         ));
     }
 
@@ -442,6 +558,9 @@ pub struct Report {
     /// The workload containers after the hook, and what the charm asked their Pebble.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub containers: Vec<ContainerReport>,
+    /// The secrets after the hook (content included: the human report hides it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<crate::state::SecretState>,
     /// For an action: its outcome as `juju run` shows it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<ActionReport>,
@@ -470,6 +589,7 @@ impl Prepared {
             logs: Vec::new(),
             stderr: String::new(),
             containers: containers(&state, &[]),
+            secrets: state.secrets.clone(),
             action: None,
             state,
         }
@@ -525,6 +645,10 @@ impl Prepared {
             (commit.committed, self.relation_kind)
         {
             state.relations.retain(|r| r.id != id);
+            // Grants scoped to the relation go with it.
+            for s in &mut state.secrets {
+                s.grants.retain(|g| g.relation != id);
+            }
         }
         Report {
             event: self.ctx.hook.clone(),
@@ -542,6 +666,7 @@ impl Prepared {
             logs,
             stderr,
             containers: containers(&state, &outcomes),
+            secrets: state.secrets.clone(),
             action,
             state,
         }
@@ -681,6 +806,17 @@ fn relations(state: &State) -> Vec<RelationReport> {
         .collect()
 }
 
+/// A `secret-add`/`secret-set` argument with an inline value hidden (`key=<hidden>`); flags
+/// and `key#file=PATH` stay as they are.
+fn hide_secret_value(arg: &str) -> String {
+    match arg.split_once('=') {
+        Some((key, _)) if !arg.starts_with('-') && !key.ends_with("#file") => {
+            format!("{key}=<hidden>")
+        }
+        _ => arg.to_owned(),
+    }
+}
+
 /// `s` with the value after each credential key hidden (`secret_key: x`, `"secret-key": "x"`,
 /// escaped JSON inside JSON alike), for the human report.
 pub fn redact(s: &str) -> String {
@@ -770,7 +906,12 @@ impl Report {
                     .as_ref()
                     .map(|s| format!("  <<< {}", juju_charm::context::truncate(&redact(s), 120)))
                     .unwrap_or_default();
-                out.push_str(&format!("  {:<24}{}{}\n", c.tool, c.args.join(" "), stdin));
+                let args: Vec<String> = if matches!(c.tool.as_str(), "secret-add" | "secret-set") {
+                    c.args.iter().map(|a| hide_secret_value(a)).collect()
+                } else {
+                    c.args.clone()
+                };
+                out.push_str(&format!("  {:<24}{}{}\n", c.tool, args.join(" "), stdin));
             }
         }
         out.push_str(&paint("1", "relations\n"));
@@ -839,6 +980,36 @@ impl Report {
                 ));
             }
         }
+        if !self.secrets.is_empty() {
+            out.push_str(&paint("1", "secrets\n"));
+        }
+        for s in &self.secrets {
+            let owner = s.owner.as_deref().unwrap_or("(another application)");
+            let label = s.label.as_deref().unwrap_or("-");
+            let revisions: Vec<String> =
+                s.revisions.iter().map(|r| r.revision.to_string()).collect();
+            out.push_str(&format!(
+                "  {}  owner {owner}  label {label}  revisions {}{}\n",
+                s.bare_id(),
+                revisions.join(","),
+                s.tracked
+                    .map(|t| format!("  tracked {t}"))
+                    .unwrap_or_default()
+            ));
+            if let Some(r) = s.revisions.last() {
+                let keys: Vec<&str> = r.content.keys().map(String::as_str).collect();
+                out.push_str(&format!(
+                    "    content {} (values hidden)\n",
+                    keys.join(", ")
+                ));
+            }
+            for g in &s.grants {
+                out.push_str(&format!(
+                    "    grant   {} on relation {}\n",
+                    g.target, g.relation
+                ));
+            }
+        }
         if let Some(a) = &self.action {
             out.push_str(&format!(
                 "{} {}  {}{}\n",
@@ -878,8 +1049,39 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::redact;
-    use super::{ActionReport, LogLine};
+    use super::{prepare, ActionReport, EventSpec, LogLine};
     use std::collections::BTreeMap;
+
+    #[test]
+    fn relation_departed_is_for_a_unit_that_joined() {
+        let dir = tempfile::tempdir().expect("dir");
+        std::fs::write(
+            dir.path().join("metadata.yaml"),
+            "name: t\nrequires:\n  db: {interface: x}\n",
+        )
+        .expect("write");
+        let state = crate::State::from_yaml(
+            "unit: t/0\nrelations: [{id: 2, endpoint: db, remote_app: pg, remote_units: [pg/0]}]\n",
+        )
+        .expect("state");
+        let p = prepare(
+            &state,
+            &EventSpec::new("db-relation-departed").remote_unit("pg/0"),
+            dir.path(),
+            1,
+        )
+        .expect("pg/0 joined");
+        assert!(p.state.relation(2).expect("rel").remote_units.is_empty());
+        let e = prepare(
+            &state,
+            &EventSpec::new("db-relation-departed").remote_unit("pg/1"),
+            dir.path(),
+            1,
+        )
+        .expect_err("pg/1 never joined")
+        .to_string();
+        assert!(e.contains("only for a unit that joined"), "{e}");
+    }
 
     #[test]
     fn action_results_nest_at_dots_and_failures_say_why() {

@@ -106,18 +106,127 @@ pub struct Relation {
     pub remote_units_data: BTreeMap<String, Databag>,
 }
 
-/// A secret visible to the unit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A secret as Juju's controller holds it, seen from this unit (`juju-secrets.md` §0-§6).
+///
+/// The older two-field form (`id`, `label`, `content`) still reads as before: a secret of
+/// another application shared with this unit, known by that label, at revision 1.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SecretState {
-    /// Its URI (`secret:...`).
+    /// Its URI (`secret://<model-uuid>/<id>`, `secret:<id>` or the bare id); tools match
+    /// on the id after the last `/` or `:`.
     pub id: String,
-    /// The label this unit knows it by.
+    /// `app/N` for a unit-owned secret, `app` for an application-owned one. Absent: owned
+    /// by another application that shared it with this unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The owner label when this unit or its application owns the secret; otherwise this
+    /// unit's consumer label.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// Its current content.
-    #[serde(default)]
+    /// The owner's description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The rotation policy (`hourly` ... `yearly`); absent or `never` for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotate: Option<String>,
+    /// Shorthand for one revision (revision 1) with this content; give `revisions` instead
+    /// for more.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub content: BTreeMap<String, String>,
+    /// The stored revisions, oldest first; the last is the latest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revisions: Vec<SecretRevision>,
+    /// `view` grants: who may read it, each scoped to a relation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<SecretGrant>,
+    /// The revision this unit's consumer record tracks (its first `secret-get` creates it;
+    /// `--refresh` moves it). Absent: this unit has not read it as a consumer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracked: Option<u32>,
+}
+
+impl std::fmt::Debug for SecretState {
+    // Content never reaches a log or an assertion message.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretState")
+            .field("id", &self.id)
+            .field("owner", &self.owner)
+            .field("label", &self.label)
+            .field(
+                "revisions",
+                &self
+                    .revisions
+                    .iter()
+                    .map(|r| r.revision)
+                    .collect::<Vec<_>>(),
+            )
+            .field("grants", &self.grants)
+            .field("tracked", &self.tracked)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One revision of a secret's content.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretRevision {
+    /// Its number, from 1.
+    pub revision: u32,
+    /// Its content.
+    pub content: BTreeMap<String, String>,
+    /// When it expires (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expire: Option<String>,
+}
+
+impl std::fmt::Debug for SecretRevision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretRevision")
+            .field("revision", &self.revision)
+            .field("keys", &self.content.keys().collect::<Vec<_>>())
+            .field("expire", &self.expire)
+            .finish()
+    }
+}
+
+/// A `view` grant of a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretGrant {
+    /// The relation it is scoped to (it dies with it).
+    pub relation: u32,
+    /// Who may read: an application (`grafana`) or a unit (`grafana/0`).
+    pub target: String,
+}
+
+impl SecretState {
+    /// The id without scheme or model (`cs3vu9f0000s75fi8hlg`).
+    pub fn bare_id(&self) -> &str {
+        bare_secret_id(&self.id)
+    }
+
+    /// The latest revision's number (0 when there is none, which `check` refuses).
+    pub fn latest(&self) -> u32 {
+        self.revisions.last().map_or(0, |r| r.revision)
+    }
+
+    /// Moves the one-revision shorthand into `revisions`.
+    pub fn normalise(&mut self) {
+        if self.revisions.is_empty() {
+            self.revisions.push(SecretRevision {
+                revision: 1,
+                content: std::mem::take(&mut self.content),
+                expire: None,
+            });
+        }
+    }
+}
+
+/// The id part of a secret URI in any of its forms (`secret://uuid/id`, `secret:id`, `id`).
+pub fn bare_secret_id(uri: &str) -> &str {
+    let s = uri.strip_prefix("secret:").unwrap_or(uri);
+    s.rsplit('/').next().unwrap_or(s)
 }
 
 /// A status as `juju status` shows it.
@@ -222,12 +331,48 @@ impl Settings {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StateError {
-    /// Not YAML of the state's shape.
-    #[error("the state is not valid: {0}")]
-    Yaml(#[from] serde_yaml::Error),
+    /// Not YAML of the state's shape (the parser's message, in the state file's words).
+    #[error("{0}")]
+    Yaml(String),
     /// Inconsistent: something Juju could never produce.
-    #[error("the state is inconsistent: {0}")]
+    #[error("{0}")]
     Inconsistent(String),
+}
+
+impl From<serde_yaml::Error> for StateError {
+    fn from(e: serde_yaml::Error) -> Self {
+        Self::Yaml(humanize(&e))
+    }
+}
+
+/// The YAML parser's message without the names of Rust types: where (line, column, field)
+/// and what was expected, in the words of the file's format.
+pub fn humanize(e: &serde_yaml::Error) -> String {
+    let mut text = e.to_string();
+    for (jargon, plain) in [
+        (
+            "data did not match any variant of untagged enum FileState",
+            "a file is its text, or {content, permissions, user, group}",
+        ),
+        (
+            "data did not match any variant of untagged enum StepSpec",
+            "a step is a hook name, {event, relation, remote_unit, ...}, or one of {relate: ...}, {remote_writes: ...}, {container_up: ...}",
+        ),
+        ("expected struct State", "expected a state (a mapping with at least `unit:`)"),
+        ("expected struct Relation", "expected a relation ({id, endpoint, remote_app, ...})"),
+        ("expected struct ContainerState", "expected a container ({name, can_connect, ...})"),
+        ("expected struct EventSpec", "expected an event ({event, relation, remote_unit, ...})"),
+        ("expected struct Scenario", "expected a scenario (a mapping with `state:` or `state_file:`, and `events:`)"),
+        ("expected a sequence", "expected a list"),
+        ("expected a map", "expected a mapping"),
+        ("invalid type: ", "found "),
+    ] {
+        text = text.replace(jargon, plain);
+    }
+    if let Some(rest) = text.strip_prefix("found ") {
+        text = format!("found {rest}");
+    }
+    text
 }
 
 impl State {
@@ -298,6 +443,75 @@ impl State {
                     return bad(format!(
                         "relation {} {bag}: Juju cannot store an empty value",
                         r.id
+                    ));
+                }
+            }
+        }
+        self.check_secrets()
+    }
+
+    fn check_secrets(&self) -> Result<(), StateError> {
+        let bad = |m: String| Err(StateError::Inconsistent(m));
+        let mut ids = std::collections::BTreeSet::new();
+        let mut labels = std::collections::BTreeSet::new();
+        for s in &self.secrets {
+            let id = s.bare_id();
+            if id.is_empty()
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+            {
+                return bad(format!(
+                    "secret `{}`: the id is not `secret:<[0-9a-z]+>`",
+                    s.id
+                ));
+            }
+            if !ids.insert(id) {
+                return bad(format!("secret `{id}` is listed twice"));
+            }
+            if let Some(l) = &s.label {
+                if !labels.insert(l.as_str()) {
+                    return bad(format!(
+                        "secret label `{l}` is used twice (Juju keeps labels unique per unit and application)"
+                    ));
+                }
+            }
+            if !s.content.is_empty() && !s.revisions.is_empty() {
+                return bad(format!(
+                    "secret `{id}`: give `content` or `revisions`, not both"
+                ));
+            }
+            if s.revisions
+                .windows(2)
+                .any(|w| w[0].revision >= w[1].revision)
+                || s.revisions.first().is_some_and(|r| r.revision == 0)
+            {
+                return bad(format!(
+                    "secret `{id}`: revisions must be numbered from 1 upwards"
+                ));
+            }
+            if let Some(t) = s.tracked {
+                if !s.revisions.is_empty() && !s.revisions.iter().any(|r| r.revision == t) {
+                    return bad(format!("secret `{id}`: tracked revision {t} is not stored"));
+                }
+            }
+            if let Some(o) = &s.owner {
+                let ok = match o.parse::<juju_charm::UnitName>() {
+                    Ok(u) => u.app() == self.app(),
+                    Err(_) => !o.contains('/') && !o.is_empty(),
+                };
+                if !ok {
+                    return bad(format!(
+                        "secret `{id}`: owner `{o}` is neither `{}`, a unit of it, nor another application",
+                        self.app()
+                    ));
+                }
+            }
+            for g in &s.grants {
+                if self.relation(g.relation).is_none() {
+                    return bad(format!(
+                        "secret `{id}`: grant scoped to relation {} which the state does not have",
+                        g.relation
                     ));
                 }
             }

@@ -14,6 +14,9 @@ pub enum ErrorKind {
     NotLeader,
     /// The tool is not on `PATH` (not running under Juju?).
     ToolMissing,
+    /// The secret (or a key of it, or a label) does not exist: `... not found` from a secret
+    /// tool (ops raises `SecretNotFoundError` for it).
+    SecretNotFound,
     /// The tool ran and failed for another reason.
     Failed,
     /// The tool succeeded but its output could not be understood.
@@ -43,6 +46,15 @@ pub enum HookToolError {
         /// The classification of `stderr`.
         kind: ErrorKind,
     },
+    /// Secret content could not be written to the temporary files `secret-add`/`secret-set`
+    /// read it from.
+    #[error("cannot write secret content for `{tool}` to a private temporary directory: {source}; check that $TMPDIR (or /tmp) is writable")]
+    ContentFile {
+        /// The tool.
+        tool: String,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The tool succeeded but printed something that is not what it documents.
     #[error("`{command}` printed output that is not {expected}: {detail}")]
     BadOutput {
@@ -62,7 +74,7 @@ impl HookToolError {
             Self::Run {
                 source: RunError::Missing { .. },
             } => ErrorKind::ToolMissing,
-            Self::Run { .. } => ErrorKind::Failed,
+            Self::Run { .. } | Self::ContentFile { .. } => ErrorKind::Failed,
             Self::Failed { kind, .. } => *kind,
             Self::BadOutput { .. } => ErrorKind::BadOutput,
         }
@@ -113,6 +125,8 @@ pub fn classify(stderr: &str) -> ErrorKind {
     let s = stderr.to_ascii_lowercase();
     if s.contains("relation not found") || (s.contains("relation") && s.contains("not found")) {
         ErrorKind::RelationNotFound
+    } else if s.contains("not found") && (s.contains("secret") || s.contains("label")) {
+        ErrorKind::SecretNotFound
     } else if s.contains("not the leader") || s.contains("cannot write relation settings") {
         ErrorKind::NotLeader
     } else if s.contains("permission denied")
@@ -145,6 +159,18 @@ mod tests {
             ("ERROR cannot write relation settings", ErrorKind::NotLeader),
             ("ERROR this unit is not the leader", ErrorKind::NotLeader),
             ("ERROR no relation id specified", ErrorKind::Failed),
+            (
+                "ERROR secret \"secret:abc\" not found",
+                ErrorKind::SecretNotFound,
+            ),
+            (
+                "ERROR consumer label \"tls\" not found",
+                ErrorKind::SecretNotFound,
+            ),
+            (
+                "ERROR secret key value \"k\" not found",
+                ErrorKind::SecretNotFound,
+            ),
         ] {
             assert_eq!(classify(stderr), kind, "{stderr}");
         }

@@ -136,7 +136,7 @@ pub enum Event {
         /// Which secret event.
         kind: SecretEventKind,
         /// `JUJU_SECRET_ID`.
-        id: String,
+        id: crate::types::SecretId,
         /// `JUJU_SECRET_LABEL`, if any.
         label: Option<String>,
         /// `JUJU_SECRET_REVISION`, for expired and remove.
@@ -258,9 +258,20 @@ impl Event {
                     "secret-expired" => SecretEventKind::Expired,
                     _ => SecretEventKind::Remove,
                 };
-                let id = vars.secret_id.ok_or(ContextError::Missing {
+                let raw_id = vars.secret_id.ok_or(ContextError::Missing {
                     var: "JUJU_SECRET_ID",
                 })?;
+                let id: crate::types::SecretId = raw_id.parse().map_err(|e| {
+                    ContextError::malformed("JUJU_SECRET_ID", raw_id, format!("{e}"))
+                })?;
+                // Juju sets the revision for these two only; ops refuses to run without it.
+                if matches!(kind, SecretEventKind::Expired | SecretEventKind::Remove)
+                    && vars.secret_revision.is_none()
+                {
+                    return Err(ContextError::Missing {
+                        var: "JUJU_SECRET_REVISION",
+                    });
+                }
                 let revision = match vars.secret_revision {
                     None => None,
                     Some(r) => Some(r.parse().map_err(|_| {
@@ -273,7 +284,7 @@ impl Event {
                 };
                 Self::Secret {
                     kind,
-                    id: id.to_owned(),
+                    id,
                     label: vars.secret_label.map(str::to_owned),
                     revision,
                 }
@@ -479,12 +490,47 @@ mod tests {
         let ev = parse(
             "hooks/secret-expired",
             RawEventVars {
-                secret_id: Some("secret:abc"),
+                secret_id: Some("secret:cs3vu9f0000s75fi8hlg"),
                 secret_revision: Some("3"),
                 ..Default::default()
             },
         )
         .unwrap();
+        assert!(
+            matches!(&ev, Event::Secret { id, .. } if id.unique_identifier() == "cs3vu9f0000s75fi8hlg")
+        );
+        for (id, revision) in [
+            ("secret:abc", Some("3")),
+            ("secret:cs3vu9f0000s75fi8hlg", None),
+        ] {
+            assert!(
+                parse(
+                    "hooks/secret-remove",
+                    RawEventVars {
+                        secret_id: Some(id),
+                        secret_revision: revision,
+                        ..Default::default()
+                    },
+                )
+                .is_err(),
+                "{id} {revision:?}"
+            );
+        }
+        let changed = parse(
+            "hooks/secret-changed",
+            RawEventVars {
+                secret_id: Some(
+                    "secret://8b1e5e4a-6c2d-4c4e-9f57-3f2b8f1c0d11/cs3vu9f0000s75fi8hlg",
+                ),
+                secret_label: Some("tls"),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(matches!(
+            changed,
+            Event::Secret { kind: SecretEventKind::Changed, label: Some(ref l), revision: None, .. } if l == "tls"
+        ));
         assert!(matches!(
             ev,
             Event::Secret {

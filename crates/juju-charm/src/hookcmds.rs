@@ -12,7 +12,10 @@ use serde::de::DeserializeOwned;
 
 use super::error::HookToolError;
 use super::runner::Runner;
-use super::types::{Port, RelationId, Status, StatusName, UnitName};
+use super::types::{
+    Port, RelationId, SecretAccess, SecretContent, SecretExpire, SecretId, SecretInfo, SecretOwner,
+    SecretRotate, Status, StatusName, UnitName,
+};
 
 /// A relation databag: string keys to string values.
 pub type Databag = BTreeMap<String, String>;
@@ -79,6 +82,86 @@ pub struct Address {
     /// Its subnet in CIDR form.
     #[serde(default)]
     pub cidr: String,
+}
+
+/// Which secret `secret-get` and `secret-info-get` name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretRef {
+    /// By URI.
+    Id(SecretId),
+    /// By label (the owner label, or this unit's consumer label).
+    Label(String),
+    /// By URI, and (`secret-get` only) give it this label: the consumer label for a consumer,
+    /// the owner label for the owner (ops' `get_secret(id=, label=)`).
+    IdAndLabel(SecretId, String),
+}
+
+/// Which revision `secret-get` reads (`juju-secrets.md` §6.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SecretRead {
+    /// A consumer's tracked revision (the latest for owners).
+    #[default]
+    Tracked,
+    /// The latest revision, once (`--peek`).
+    Peek,
+    /// The latest revision, and track it from now on (`--refresh`).
+    Refresh,
+}
+
+/// `secret-add` options; the owner defaults to the application, as Juju's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SecretAddOptions {
+    /// The owner.
+    pub owner: SecretOwner,
+    /// The owner label.
+    pub label: Option<String>,
+    /// The description.
+    pub description: Option<String>,
+    /// When revision 1 expires.
+    pub expire: Option<SecretExpire>,
+    /// The rotation policy.
+    pub rotate: Option<SecretRotate>,
+}
+
+/// `secret-set` metadata changes (Juju keeps what is not given).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SecretSetOptions {
+    /// A new owner label.
+    pub label: Option<String>,
+    /// A new description.
+    pub description: Option<String>,
+    /// When the new revision (or, without content, the latest) expires.
+    pub expire: Option<SecretExpire>,
+    /// A new rotation policy.
+    pub rotate: Option<SecretRotate>,
+}
+
+impl SecretSetOptions {
+    fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+fn secret_meta_args(
+    label: Option<&String>,
+    description: Option<&String>,
+    expire: Option<&SecretExpire>,
+    rotate: Option<SecretRotate>,
+) -> Vec<String> {
+    let mut args = Vec::new();
+    if let Some(l) = label {
+        args.extend([s("--label"), l.clone()]);
+    }
+    if let Some(d) = description {
+        args.extend([s("--description"), d.clone()]);
+    }
+    if let Some(e) = expire {
+        args.extend([s("--expire"), s(e)]);
+    }
+    if let Some(r) = rotate {
+        args.extend([s("--rotate"), s(r.as_str())]);
+    }
+    args
 }
 
 /// `juju-log --log-level <LEVEL> -- <message>` over any runner (the log layer has no [`HookTools`]).
@@ -512,6 +595,205 @@ impl<R: Runner> HookTools<R> {
         self.call("action-log", &[s("--"), s(message)], None)
             .map(drop)
     }
+
+    /// Runs `tool args key#file=<dir>/key ...` with each value in a file of a private
+    /// temporary directory (removed afterwards), as ops does: content never on a command line.
+    fn call_with_content(
+        &self,
+        tool: &str,
+        mut args: Vec<String>,
+        content: Option<&SecretContent>,
+    ) -> Result<Vec<u8>, HookToolError> {
+        let io = |e: std::io::Error| HookToolError::ContentFile {
+            tool: tool.to_owned(),
+            source: e,
+        };
+        let dir = tempfile::Builder::new()
+            .prefix("secret-content-")
+            .tempdir()
+            .map_err(io)?;
+        for (k, v) in content.map(SecretContent::as_map).into_iter().flatten() {
+            // Keys are checked by `SecretContent::new`: no `/`, no `..`.
+            let path = dir.path().join(k);
+            std::fs::write(&path, v).map_err(io)?;
+            args.push(format!("{k}#file={}", path.display()));
+        }
+        let out = self.call(tool, &args, None);
+        dir.close().map_err(io)?;
+        out
+    }
+
+    /// `secret-add [--label L] [--description D] [--expire E] [--rotate P] --owner O
+    /// key#file=... ...`: a new secret, created when the hook commits; its URI now.
+    pub fn secret_add(
+        &self,
+        content: &SecretContent,
+        options: &SecretAddOptions,
+    ) -> Result<SecretId, HookToolError> {
+        let mut args = secret_meta_args(
+            options.label.as_ref(),
+            options.description.as_ref(),
+            options.expire.as_ref(),
+            options.rotate,
+        );
+        args.extend([s("--owner"), s(options.owner.as_str())]);
+        let out = self.call_with_content("secret-add", args.clone(), Some(content))?;
+        let text = String::from_utf8_lossy(&out);
+        text.trim()
+            .parse()
+            .map_err(|e| HookToolError::bad_output("secret-add", &args, "a secret URI", e, &out))
+    }
+
+    /// `secret-get --format=json [<id>] [--label L] [--refresh|--peek]`: a secret's content.
+    pub fn secret_get(
+        &self,
+        secret: &SecretRef,
+        read: SecretRead,
+    ) -> Result<SecretContent, HookToolError> {
+        let mut args = vec![s("--format=json")];
+        match secret {
+            SecretRef::Id(id) => args.push(s(id)),
+            SecretRef::Label(l) => args.extend([s("--label"), l.clone()]),
+            SecretRef::IdAndLabel(id, l) => args.extend([s(id), s("--label"), l.clone()]),
+        }
+        match read {
+            SecretRead::Tracked => {}
+            SecretRead::Peek => args.push(s("--peek")),
+            SecretRead::Refresh => args.push(s("--refresh")),
+        }
+        let out = self.call("secret-get", &args, None)?;
+        // The output is the content: a parse error must not quote it.
+        let map: BTreeMap<String, String> = serde_json::from_slice(&out).map_err(|e| {
+            HookToolError::bad_output("secret-get", &args, "a JSON object of strings", e, &[])
+        })?;
+        Ok(SecretContent::from_juju(map))
+    }
+
+    /// `secret-set [--label L] [--description D] [--expire E] [--rotate P] <id>
+    /// [key#file=...]`: new content (a new revision at commit, unless it is the same) and/or
+    /// metadata. Nothing to change makes no call.
+    pub fn secret_set(
+        &self,
+        id: &SecretId,
+        content: Option<&SecretContent>,
+        options: &SecretSetOptions,
+    ) -> Result<(), HookToolError> {
+        if content.is_none_or(SecretContent::is_empty) && options.is_empty() {
+            return Ok(());
+        }
+        let mut args = secret_meta_args(
+            options.label.as_ref(),
+            options.description.as_ref(),
+            options.expire.as_ref(),
+            options.rotate,
+        );
+        args.push(s(id));
+        self.call_with_content("secret-set", args, content)
+            .map(drop)
+    }
+
+    /// `secret-grant --relation <id> [--unit U] <id>`: lets the relation's remote application
+    /// (or one unit of it) read the secret, until the relation goes.
+    pub fn secret_grant(
+        &self,
+        id: &SecretId,
+        relation: &RelationId,
+        unit: Option<&UnitName>,
+    ) -> Result<(), HookToolError> {
+        let mut args = vec![s("--relation"), s(relation.id)];
+        if let Some(u) = unit {
+            args.extend([s("--unit"), s(u)]);
+        }
+        args.push(s(id));
+        self.call("secret-grant", &args, None).map(drop)
+    }
+
+    /// `secret-revoke --relation <id> [--unit U] <id>`: takes the remote application's (or
+    /// one unit's) access away.
+    pub fn secret_revoke(
+        &self,
+        id: &SecretId,
+        relation: &RelationId,
+        unit: Option<&UnitName>,
+    ) -> Result<(), HookToolError> {
+        let mut args = vec![s("--relation"), s(relation.id)];
+        if let Some(u) = unit {
+            args.extend([s("--unit"), s(u)]);
+        }
+        args.push(s(id));
+        self.call("secret-revoke", &args, None).map(drop)
+    }
+
+    /// `secret-remove <id> [--revision N]`: one revision, or the whole secret, at commit.
+    pub fn secret_remove(&self, id: &SecretId, revision: Option<u32>) -> Result<(), HookToolError> {
+        let mut args = vec![s(id)];
+        if let Some(r) = revision {
+            args.extend([s("--revision"), s(r)]);
+        }
+        self.call("secret-remove", &args, None).map(drop)
+    }
+
+    /// `secret-ids --format=json`: the secrets this unit owns (and, on the leader, its
+    /// application's), bare ids.
+    pub fn secret_ids(&self) -> Result<Vec<SecretId>, HookToolError> {
+        let args = vec![s("--format=json")];
+        let raw: Option<Vec<String>> =
+            self.json("secret-ids", &args, "a JSON array of secret ids")?;
+        raw.unwrap_or_default()
+            .iter()
+            .map(|i| i.parse())
+            .collect::<Result<_, _>>()
+            .map_err(|e| {
+                HookToolError::bad_output("secret-ids", &args, "a JSON array of secret ids", e, &[])
+            })
+    }
+
+    /// `secret-info-get --format=json <id>` or `... --label L`: an owned secret's metadata
+    /// (by id when both are known).
+    pub fn secret_info_get(&self, secret: &SecretRef) -> Result<SecretInfo, HookToolError> {
+        #[derive(serde::Deserialize)]
+        struct Raw {
+            revision: u32,
+            #[serde(default)]
+            label: String,
+            owner: String,
+            description: Option<String>,
+            rotation: Option<String>,
+            expiry: Option<String>,
+            rotates: Option<String>,
+            #[serde(default)]
+            access: Vec<SecretAccess>,
+        }
+        let mut args = vec![s("--format=json")];
+        match secret {
+            SecretRef::Id(id) | SecretRef::IdAndLabel(id, _) => args.push(s(id)),
+            SecretRef::Label(l) => args.extend([s("--label"), l.clone()]),
+        }
+        const WHAT: &str = "a JSON object of one secret's metadata";
+        let raw: BTreeMap<String, Raw> = self.json("secret-info-get", &args, WHAT)?;
+        let bad = |e: &dyn std::fmt::Display| {
+            HookToolError::bad_output("secret-info-get", &args, WHAT, e, &[])
+        };
+        let (id, r) = raw
+            .into_iter()
+            .next()
+            .ok_or_else(|| bad(&"no secret in the output"))?;
+        Ok(SecretInfo {
+            id: id.parse().map_err(|e| bad(&e))?,
+            label: r.label,
+            revision: r.revision,
+            owner: r.owner.parse().map_err(|e| bad(&e))?,
+            description: r.description,
+            rotation: r
+                .rotation
+                .map(|p| p.parse())
+                .transpose()
+                .map_err(|e| bad(&e))?,
+            expiry: r.expiry,
+            rotates: r.rotates,
+            access: r.access,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -528,6 +810,8 @@ mod tests {
     struct Recorder {
         calls: RefCell<Vec<Recorded>>,
         answer: RefCell<Vec<ToolOutput>>,
+        /// `(path, content)` of each `key#file=PATH` argument, read while the tool runs.
+        files: RefCell<Vec<(String, String)>>,
     }
 
     impl Recorder {
@@ -553,6 +837,12 @@ mod tests {
             args: &[String],
             stdin: Option<&[u8]>,
         ) -> Result<ToolOutput, RunError> {
+            for a in args {
+                if let Some((_, path)) = a.split_once("#file=") {
+                    let content = std::fs::read_to_string(path).unwrap();
+                    self.files.borrow_mut().push((path.to_owned(), content));
+                }
+            }
             self.calls.borrow_mut().push((
                 tool.to_owned(),
                 args.to_vec(),
@@ -729,6 +1019,209 @@ mod tests {
             t.relation_ids("x").unwrap_err().kind(),
             ErrorKind::BadOutput
         );
+    }
+
+    const URI: &str = "secret://8b1e5e4a-6c2d-4c4e-9f57-3f2b8f1c0d11/cs3vu9f0000s75fi8hlg";
+
+    fn content(pairs: &[(&str, &str)]) -> SecretContent {
+        SecretContent::new(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    /// Every secret tool's argv as ops builds it; content only in files, which are gone
+    /// after the call.
+    #[test]
+    fn golden_argv_for_the_secret_tools() {
+        let info = r#"{"cs3vu9f0000s75fi8hlg":{"revision":2,"label":"tls","owner":"unit","rotation":"monthly","access":[{"target":"application-worker","scope":"relation-x","role":"view"}]}}"#;
+        let t = HookTools::new(Recorder::answering(&[
+            (0, &format!("{URI}\n"), ""),
+            (0, r#"{"private-key":"PEM"}"#, ""),
+            (0, r#"{"private-key":"PEM"}"#, ""),
+            (0, r#"{"private-key":"PEM"}"#, ""),
+            (0, "", ""),
+            (0, "", ""),
+            (0, "", ""),
+            (0, "", ""),
+            (0, "", ""),
+            (0, "", ""),
+            (0, "", ""),
+            (0, r#"["cs3vu9f0000s75fi8hlg"]"#, ""),
+            (0, "null", ""),
+            (0, info, ""),
+            (0, info, ""),
+        ]));
+        let id = t
+            .secret_add(
+                &content(&[("private-key", "PEM"), ("ca-cert", "-----BEGIN")]),
+                &SecretAddOptions {
+                    owner: SecretOwner::Unit,
+                    label: Some("tls".into()),
+                    description: Some("our key".into()),
+                    expire: Some(SecretExpire::In(std::time::Duration::from_secs(3600))),
+                    rotate: Some(SecretRotate::Monthly),
+                },
+            )
+            .unwrap();
+        assert_eq!(id.as_str(), URI);
+        let got = t
+            .secret_get(&SecretRef::Id(id.clone()), SecretRead::Tracked)
+            .unwrap();
+        assert_eq!(got.get("private-key"), Some("PEM"));
+        t.secret_get(&SecretRef::Label("tls".into()), SecretRead::Peek)
+            .unwrap();
+        t.secret_get(
+            &SecretRef::IdAndLabel(id.clone(), "tls".into()),
+            SecretRead::Refresh,
+        )
+        .unwrap();
+        t.secret_set(
+            &id,
+            Some(&content(&[("private-key", "NEW")])),
+            &SecretSetOptions::default(),
+        )
+        .unwrap();
+        t.secret_set(
+            &id,
+            None,
+            &SecretSetOptions {
+                label: Some("tls2".into()),
+                expire: Some(SecretExpire::At("2030-01-01T00:00:00Z".into())),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        t.secret_set(&id, None, &SecretSetOptions::default())
+            .unwrap();
+        let r = RelationId::new("tempo-cluster", 7);
+        t.secret_grant(&id, &r, None).unwrap();
+        t.secret_grant(&id, &r, Some(&UnitName::new("worker", 1)))
+            .unwrap();
+        t.secret_revoke(&id, &r, None).unwrap();
+        t.secret_remove(&id, Some(1)).unwrap();
+        t.secret_remove(&id, None).unwrap();
+        assert_eq!(
+            t.secret_ids().unwrap()[0].unique_identifier(),
+            "cs3vu9f0000s75fi8hlg"
+        );
+        assert!(t.secret_ids().unwrap().is_empty(), "null is no secret");
+        let i = t.secret_info_get(&SecretRef::Id(id.clone())).unwrap();
+        assert_eq!(
+            (
+                i.revision,
+                i.label.as_str(),
+                i.owner,
+                i.rotation,
+                i.access.len()
+            ),
+            (2, "tls", SecretOwner::Unit, Some(SecretRotate::Monthly), 1)
+        );
+        t.secret_info_get(&SecretRef::Label("tls".into())).unwrap();
+        let files = t.runner().files.borrow().clone();
+        let dir = |i: usize| {
+            std::path::Path::new(&files[i].0)
+                .parent()
+                .unwrap()
+                .display()
+                .to_string()
+        };
+        let (d1, d2) = (dir(0), dir(2));
+        assert_eq!(
+            files.iter().map(|(_, c)| c.as_str()).collect::<Vec<_>>(),
+            ["-----BEGIN", "PEM", "NEW"]
+        );
+        for (path, _) in &files {
+            assert!(!std::path::Path::new(path).exists(), "{path} left behind");
+        }
+        let calls: Vec<String> = argv(&t)
+            .into_iter()
+            .map(|c| c.replace(&d1, "<tmp>").replace(&d2, "<tmp>"))
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                "secret-add --label tls --description our key --expire 3600s --rotate monthly --owner unit ca-cert#file=<tmp>/ca-cert private-key#file=<tmp>/private-key".to_owned(),
+                format!("secret-get --format=json {URI}"),
+                "secret-get --format=json --label tls --peek".to_owned(),
+                format!("secret-get --format=json {URI} --label tls --refresh"),
+                format!("secret-set {URI} private-key#file=<tmp>/private-key"),
+                format!("secret-set --label tls2 --expire 2030-01-01T00:00:00Z {URI}"),
+                format!("secret-grant --relation 7 {URI}"),
+                format!("secret-grant --relation 7 --unit worker/1 {URI}"),
+                format!("secret-revoke --relation 7 {URI}"),
+                format!("secret-remove {URI} --revision 1"),
+                format!("secret-remove {URI}"),
+                "secret-ids --format=json".to_owned(),
+                "secret-ids --format=json".to_owned(),
+                format!("secret-info-get --format=json {URI}"),
+                "secret-info-get --format=json --label tls".to_owned(),
+            ]
+        );
+    }
+
+    #[test]
+    fn secret_content_is_checked_and_never_printed() {
+        for (k, v) in [
+            ("TLS", "x"),
+            ("ab", "x"),
+            ("a_b", "x"),
+            ("key-", "x"),
+            ("../x", "x"),
+            ("key", ""),
+        ] {
+            let map = [(k.to_owned(), v.to_owned())].into();
+            assert!(SecretContent::new(map).is_err(), "{k}={v:?} accepted");
+        }
+        let c = content(&[("tls-key", "hunter2"), ("key1", "v")]);
+        assert_eq!(
+            format!("{c:?}"),
+            r#"{"key1": "<hidden>", "tls-key": "<hidden>"}"#
+        );
+        // A failing secret-get names the command and Juju's words, never content.
+        let t = HookTools::new(Recorder::answering(&[
+            (
+                1,
+                "",
+                "ERROR secret \"secret:cs3vu9f0000s75fi8hlg\" not found\n",
+            ),
+            (0, "{\"k\": [\"hunter2\"]}", ""),
+        ]));
+        let id: SecretId = "secret:cs3vu9f0000s75fi8hlg".parse().unwrap();
+        let e = t
+            .secret_get(&SecretRef::Id(id.clone()), SecretRead::Tracked)
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::SecretNotFound);
+        let e = t
+            .secret_get(&SecretRef::Id(id), SecretRead::Tracked)
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::BadOutput);
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn secret_ids_parse_in_every_form_juju_prints() {
+        for ok in [
+            "cs3vu9f0000s75fi8hlg",
+            "secret:cs3vu9f0000s75fi8hlg",
+            URI,
+            "secret:8b1e5e4a-6c2d-4c4e-9f57-3f2b8f1c0d11/cs3vu9f0000s75fi8hlg",
+        ] {
+            let id: SecretId = ok.parse().unwrap();
+            assert_eq!(id.unique_identifier(), "cs3vu9f0000s75fi8hlg");
+        }
+        for bad in [
+            "secret:abc",
+            "http://x/cs3vu9f0000s75fi8hlg",
+            "secret://not-a-uuid/cs3vu9f0000s75fi8hlg",
+            "secret:CS3VU9F0000S75FI8HLG",
+            "",
+        ] {
+            assert!(bad.parse::<SecretId>().is_err(), "{bad}");
+        }
     }
 
     #[test]

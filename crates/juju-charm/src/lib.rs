@@ -27,11 +27,16 @@ pub mod types;
 
 pub use context::{Context, ContextError};
 pub use error::{ErrorKind, HookToolError};
-pub use event::{Event, RelationEvent, RelationEventKind};
-pub use hookcmds::{Databag, HookTools, LogLevel};
+pub use event::{Event, RelationEvent, RelationEventKind, SecretEventKind};
+pub use hookcmds::{
+    Databag, HookTools, LogLevel, SecretAddOptions, SecretRead, SecretRef, SecretSetOptions,
+};
 pub use metadata::{Metadata, MetadataError};
 pub use runner::{ProcessRunner, Runner, ToolOutput};
-pub use types::{Port, RelationId, Status, StatusName, UnitName};
+pub use types::{
+    Port, RelationId, SecretContent, SecretExpire, SecretId, SecretInfo, SecretOwner, SecretRotate,
+    Status, StatusName, UnitName,
+};
 
 /// The whole `main` of a charm binary: installs the panic hook (one `juju-log` ERROR line
 /// per panic), reads the process environment and `argv[0]` once, runs `charm` with the real

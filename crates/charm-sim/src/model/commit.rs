@@ -1,5 +1,6 @@
-//! The end of a hook: staged relation data, ports and charm state are committed only when
-//! the charm exited 0 and Juju's commit-time leadership check passes.
+//! The end of a hook: staged relation data, ports, charm state and secret changes are
+//! committed only when the charm exited 0 and Juju's commit-time checks pass (leadership,
+//! and the controller's secret checks).
 
 use super::*;
 
@@ -18,6 +19,14 @@ impl Model {
             };
         }
         if commit.committed {
+            if let Err(failure) = self.commit_secrets() {
+                commit = Commit {
+                    committed: false,
+                    failure: Some(failure),
+                };
+            }
+        }
+        if commit.committed {
             for r in &mut self.state.relations {
                 if let Some((app, unit)) = self.pending.remove(&r.id) {
                     r.local_app = app;
@@ -29,6 +38,10 @@ impl Model {
         }
         let vanished = &self.vanished;
         self.state.relations.retain(|r| !vanished.contains(&r.id));
+        // A grant dies with the relation it is scoped to (§4).
+        for s in &mut self.state.secrets {
+            s.grants.retain(|g| !vanished.contains(&g.relation));
+        }
         if !self.leader_now {
             self.state.leader = false;
         }

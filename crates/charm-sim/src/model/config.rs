@@ -30,43 +30,6 @@ impl Model {
         }
     }
 
-    /// `secret-get [ID] [--label L] [--refresh] [--peek]`: a secret's content from the
-    /// state's `secrets`. The contract does not cover the secret tools; this follows the
-    /// arguments ops passes and Juju's not-found wording (`secret "x" not found`), which ops
-    /// turns into `SecretNotFoundError`. Secrets are read-only here (no secret-add yet).
-    pub(super) fn secret_get(&self, args: &[String]) -> Response {
-        const LABEL: Flag = Flag("label", &["--label"], true);
-        const REFRESH: Flag = Flag("refresh", &["--refresh"], false);
-        const PEEK: Flag = Flag("peek", &["--peek"], false);
-        let (flags, pos) = match Self::parse(args, &[&FORMAT, &OUTPUT, &LABEL, &REFRESH, &PEEK]) {
-            Ok(p) => p,
-            Err(e) => return e,
-        };
-        if pos.len() > 1 {
-            return Self::extra(&pos[1..]);
-        }
-        let label = flags.get("label");
-        let found = match (pos.first(), label) {
-            (Some(id), _) => self.state.secrets.iter().find(|s| s.id == **id),
-            (None, Some(l)) => self
-                .state
-                .secrets
-                .iter()
-                .find(|s| s.label.as_deref() == Some(l.as_str())),
-            (None, None) => return Response::err(2, "require either a secret URI or label"),
-        };
-        match found {
-            Some(s) => Self::render(&flags, &json!(s.content)),
-            None => {
-                let key = pos
-                    .first()
-                    .map(|p| p.as_str())
-                    .or(label.map(String::as_str));
-                Response::err(1, format!("secret {:?} not found", key.unwrap_or("")))
-            }
-        }
-    }
-
     pub(super) fn state_get(&self, args: &[String]) -> Response {
         let (flags, pos) = match Self::parse(args, &[&FORMAT, &OUTPUT]) {
             Ok(p) => p,
@@ -191,23 +154,5 @@ mod tests {
             "{\"a\":1,\"b\":\"y\"}\n"
         );
         assert_eq!(out(&run(&mut m, "config-get", &["a"], None)), "1\n");
-    }
-
-    #[test]
-    fn secret_get_by_id_or_label_and_not_found_as_juju_says_it() {
-        let mut m = Model::new(
-            state("unit: t/0\nsecrets: [{id: 'secret:abc', label: key, content: {k: v}}]"),
-            HookCtx::default(),
-        );
-        for args in [&["secret:abc"][..], &["--label", "key"][..]] {
-            let mut a = vec!["--format=json"];
-            a.extend_from_slice(args);
-            assert_eq!(out(&run(&mut m, "secret-get", &a, None)), "{\"k\":\"v\"}\n");
-        }
-        assert_eq!(
-            err(&run(&mut m, "secret-get", &["--label", "other"], None)),
-            (1, "ERROR secret \"other\" not found\n".into())
-        );
-        assert_eq!(err(&run(&mut m, "secret-get", &[], None)).0, 2);
     }
 }

@@ -20,6 +20,7 @@ mod commit;
 mod config;
 mod network;
 mod relations;
+mod secrets;
 mod status;
 #[cfg(test)]
 mod test_support;
@@ -49,7 +50,14 @@ pub const TOOLS: &[&str] = &[
     "state-get",
     "state-set",
     "state-delete",
+    "secret-add",
     "secret-get",
+    "secret-set",
+    "secret-remove",
+    "secret-grant",
+    "secret-revoke",
+    "secret-ids",
+    "secret-info-get",
 ];
 
 /// Juju's limits on charm state (contract §4): value bytes and key bytes.
@@ -157,11 +165,13 @@ pub struct Model {
     app_written: bool,
     action_results: BTreeMap<String, String>,
     action_failed: Option<String>,
+    secrets: secrets::SecretStage,
 }
 
 impl Model {
     /// A model for one hook over `state`.
-    pub fn new(state: State, ctx: HookCtx) -> Self {
+    pub fn new(mut state: State, ctx: HookCtx) -> Self {
+        let secrets = secrets::SecretStage::new(&mut state);
         let pending = state
             .relations
             .iter()
@@ -182,6 +192,7 @@ impl Model {
             app_written: false,
             action_results: BTreeMap::new(),
             action_failed: None,
+            secrets,
         }
     }
 
@@ -276,7 +287,14 @@ impl Model {
             "state-get" => self.state_get(args),
             "state-set" => return self.state_set(args, stdin),
             "state-delete" => self.state_delete(args),
+            "secret-add" => self.secret_add(args),
             "secret-get" => self.secret_get(args),
+            "secret-set" => self.secret_set(args),
+            "secret-remove" => self.secret_remove(args),
+            "secret-grant" => self.secret_grant(args),
+            "secret-revoke" => self.secret_revoke(args),
+            "secret-ids" => self.secret_ids(args),
+            "secret-info-get" => self.secret_info_get(args),
             _ => Response::err(1, format!("unknown command {tool:?}")),
         })
     }
