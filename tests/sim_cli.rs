@@ -179,7 +179,7 @@ fn scenario_runs_events_in_order_carrying_state() {
         .iter()
         .map(|r| r["event"].as_str().unwrap())
         .collect();
-    assert_eq!(events.len(), 31, "{events:?}");
+    assert_eq!(events.len(), 41, "{events:?}");
     assert_eq!(
         events[..8],
         [
@@ -198,14 +198,15 @@ fn scenario_runs_events_in_order_carrying_state() {
         .map(|r| r["unit_status"]["status"].as_str().unwrap())
         .collect();
     // Blocked until the third worker brings the missing roles (hook 19), then active; waiting
-    // while Traefik is related but has not sent its address (hooks 27-29).
+    // while Traefik is related but has not sent its address (hooks 27-29); active through
+    // Loki and the OpenTelemetry collector (hooks 31-41).
     assert!(
         statuses[..18].iter().all(|s| *s == "blocked"),
         "{statuses:?}"
     );
     assert_eq!(statuses[18], "active", "{statuses:?}");
     assert_eq!(statuses[26..29], ["waiting"; 3]);
-    assert_eq!(statuses[29..], ["active"; 2]);
+    assert_eq!(statuses[29..], ["active"; 12]);
     let rel = |r: &Value, endpoint: &str, id: u64| -> Value {
         r["relations"]
             .as_array()
