@@ -6,9 +6,12 @@
 use std::collections::BTreeSet;
 
 use charm_interfaces::grammar::{DnsName, HttpUrl};
+use charm_interfaces::loki_push_api::LokiPushApiProviderUnitData;
 use charm_interfaces::s3::{S3ConnectionInfo, S3Error};
 use charm_interfaces::tempo_cluster::{ClusterRequirerAppData, ClusterRequirerUnitData, WorkerApp};
-use charm_interfaces::tracing::{ReadError, ReceiverProtocol, TracingRequirerAppData};
+use charm_interfaces::tracing::{
+    ReadError, ReceiverProtocol, TracingProviderAppData, TracingRequirerAppData,
+};
 use charm_interfaces::{pyjson, tempo_cluster};
 
 use crate::datasource_exchange::{self, ExchangeRelation};
@@ -270,6 +273,12 @@ pub struct Inputs {
     pub dashboards: Vec<RelationId>,
     /// The probes relations (read by the leader only).
     pub probes: Vec<RelationId>,
+    /// The logging relations and their Loki units' push URLs.
+    pub logging: Vec<crate::logging::LokiRelation>,
+    /// The self-charm-tracing relation and the remote's receivers.
+    pub self_charm_tracing: Option<crate::self_tracing::TracingRemote>,
+    /// The self-workload-tracing relation and the remote's receivers.
+    pub self_workload_tracing: Option<crate::self_tracing::TracingRemote>,
     /// The declared-but-unserved endpoints that are related ([`crate::unserved`]).
     pub unserved: Vec<&'static str>,
 }
@@ -508,6 +517,41 @@ pub fn read<R: Runner>(
         }
         catalogue = live(tools.relation_ids(crate::catalogue::ENDPOINT)?);
     }
+
+    // Every unit forwards its logs and runs the telemetry proxy, so every unit reads these.
+    let mut logging = Vec::new();
+    for relation in live(tools.relation_ids(crate::logging::LOGGING)?) {
+        let Some(units) = unless_gone(remote_units(ctx, tools, &relation))? else {
+            continue;
+        };
+        let mut read = Vec::with_capacity(units.len());
+        for unit in units {
+            if let Some(bag) = unless_gone(tools.relation_get_unit(&relation, &unit))? {
+                read.push((unit, LokiPushApiProviderUnitData::from_databag(&bag)));
+            }
+        }
+        logging.push(crate::logging::LokiRelation {
+            relation,
+            units: read,
+        });
+    }
+    let mut self_tracing = [None, None];
+    for (slot, endpoint) in self_tracing.iter_mut().zip([
+        crate::self_tracing::SELF_CHARM_TRACING,
+        crate::self_tracing::SELF_WORKLOAD_TRACING,
+    ]) {
+        if let Some(relation) = live(tools.relation_ids(endpoint)?).into_iter().next() {
+            if let Some(bag) = unless_gone(read_remote_app_bag(ctx, tools, &relation))? {
+                let provider = if bag.contains_key(charm_interfaces::tracing::RECEIVERS_KEY) {
+                    TracingProviderAppData::from_databag(&bag).map(Some)
+                } else {
+                    Ok(None)
+                };
+                *slot = Some(crate::self_tracing::TracingRemote { relation, provider });
+            }
+        }
+    }
+    let [self_charm_tracing, self_workload_tracing] = self_tracing;
     let mut unserved = Vec::new();
     for (endpoint, _) in crate::unserved::UNSERVED {
         if !live(tools.relation_ids(endpoint)?).is_empty() {
@@ -517,6 +561,9 @@ pub fn read<R: Runner>(
     let opened_ports = tools.opened_ports()?;
 
     Ok(Inputs {
+        logging,
+        self_charm_tracing,
+        self_workload_tracing,
         config,
         s3,
         workers,

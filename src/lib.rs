@@ -12,11 +12,13 @@ pub mod dashboards;
 pub mod datasource_exchange;
 pub mod grafana_source;
 pub mod inputs;
+pub mod logging;
 pub mod nginx;
 pub mod pki;
 pub mod probes;
 pub mod reconcile;
 pub mod scrape;
+pub mod self_tracing;
 pub mod tempo_config;
 pub mod tls;
 pub mod unserved;
@@ -28,7 +30,8 @@ use std::collections::HashMap;
 use tracing::Level;
 
 use charm_interfaces::tempo_api::{PublishError, TempoApiProvider};
-use juju_charm::log::{chain, parse_level, with_juju_log};
+use juju_charm::log::{chain, parse_level, with_juju_log_and};
+use juju_charm::otlp::{self, SpanCollector};
 use juju_charm::{Context, ErrorKind, Event, HookToolError, HookTools, LogLevel, Port, Runner};
 use reconcile::Plan;
 
@@ -173,15 +176,75 @@ where
             return 1;
         }
     };
-    with_juju_log(runner, level, true, || {
+    let collector = SpanCollector::new();
+    let spans = collector.spans();
+    let (code, destination) = with_juju_log_and(runner, level, true, collector, || {
+        let root = tracing::info_span!(
+            "hook",
+            otel.name = ctx.event.name(),
+            juju.dispatch = ctx.event.name(),
+        );
+        let _entered = root.enter();
         match run(&ctx, &tools, host, config, config_problem) {
-            Ok(()) => 0,
+            Ok(destination) => (0, Some(destination)),
             Err(e) => {
                 tracing::error!("hook {} failed: {}", ctx.event.name(), chain(&e));
-                1
+                (1, None)
             }
         }
-    })
+    });
+    send_charm_traces(&ctx, destination, &spans);
+    code
+}
+
+/// The file in the buffer directory remembering where the spans go, for a hook that fails
+/// before it knows.
+const TRACING_DESTINATION_FILE: &str = "destination";
+
+/// Sends this hook's spans (and those kept from earlier hooks) to the self-charm-tracing
+/// receiver, at most one second; kept in `.tracing-data/` when it does not answer. `known`:
+/// the receiver this hook decided (`Some(None)`: no relation, so nothing kept), or `None`
+/// when the hook failed before deciding (the last known receiver is used).
+fn send_charm_traces(ctx: &Context, known: Option<Option<String>>, spans: &otlp::Spans) {
+    let dir = ctx.charm_dir.join(otlp::BUFFER_DIR);
+    let exporter = otlp::Exporter::new(&dir);
+    let remembered = dir.join(TRACING_DESTINATION_FILE);
+    let url = match known {
+        Some(None) => {
+            exporter.discard();
+            return;
+        }
+        Some(Some(url)) => {
+            if std::fs::read_to_string(&remembered).ok().as_deref() != Some(url.as_str()) {
+                let _ =
+                    std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&remembered, &url));
+            }
+            url
+        }
+        None => match std::fs::read_to_string(&remembered) {
+            Ok(url) => url,
+            Err(_) => return,
+        },
+    };
+    // https: the CA from the certificates relation goes here once it is served.
+    let dest = match otlp::Destination::parse(&url, None) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("WARNING charm tracing: {e}");
+            return;
+        }
+    };
+    let resource = otlp::Resource::juju(ctx, logging::CHARM_NAME, "TempoCoordinatorCharm");
+    let body = otlp::encode(&resource, logging::CHARM_NAME, &spans.take());
+    let outcome = exporter.export(&dest, body);
+    if outcome.dropped > 0 {
+        // Juju logs a hook's stderr at WARNING; this is rare (a full buffer, refused data).
+        eprintln!(
+            "WARNING charm tracing: {} trace batch(es) dropped: {}",
+            outcome.dropped,
+            outcome.error.as_deref().unwrap_or("the buffer is full")
+        );
+    }
 }
 
 /// The log level from config (`log-level`), and a problem to report if it is unusable.
@@ -206,30 +269,37 @@ fn log_level(
     }
 }
 
-/// Reads, reconciles and writes. Errors fail the hook.
+/// Reads, reconciles and writes. Errors fail the hook. Returns where this charm's spans go
+/// (`self-charm-tracing`), if anywhere.
 pub fn run<R: Runner>(
     ctx: &Context,
     tools: &HookTools<R>,
     host: &dyn Host,
     config: inputs::Config,
     config_problem: Option<String>,
-) -> Result<(), CharmError> {
-    let mut inputs = inputs::read(ctx, tools, host, config, config_problem)?;
+) -> Result<Option<String>, CharmError> {
+    let mut inputs = tracing::info_span!("read inputs")
+        .in_scope(|| inputs::read(ctx, tools, host, config, config_problem))?;
     let workers: Vec<String> = reconcile::cluster(&inputs)
         .topology
         .into_iter()
         .map(|(_, address)| address)
         .collect();
-    inputs.tls = tls::prepare(ctx, tools, tools, &inputs, &workers).map_err(|e| match e {
-        tls::TlsError::Tool(e) => CharmError::Tool(e),
-        tls::TlsError::Pki(e) => CharmError::Tls(e),
-    })?;
-    let mut plan = reconcile::reconcile(&inputs);
+    inputs.tls = tracing::info_span!("tls")
+        .in_scope(|| tls::prepare(ctx, tools, tools, &inputs, &workers))
+        .map_err(|e| match e {
+            tls::TlsError::Tool(e) => CharmError::Tool(e),
+            tls::TlsError::Pki(e) => CharmError::Tls(e),
+        })?;
+    let mut plan = tracing::info_span!("reconcile").in_scope(|| reconcile::reconcile(&inputs));
     if let Event::Action { .. } = &ctx.event {
-        return list_receivers(tools, &plan);
+        list_receivers(tools, &plan)?;
+        return Ok(plan.charm_tracing);
     }
-    apply_workload(ctx, tools, &inputs, &mut plan)?;
-    apply(tools, ctx.app(), &plan)
+    tracing::info_span!("apply workload")
+        .in_scope(|| apply_workload(ctx, tools, &inputs, &mut plan))?;
+    tracing::info_span!("apply").in_scope(|| apply(tools, ctx.app(), &plan))?;
+    Ok(plan.charm_tracing)
 }
 
 /// The `list-receivers` action: each enabled receiver (`otlp-http`) and its URL, as the
@@ -271,7 +341,12 @@ fn apply_workload<R: Runner>(
             if files == workload::Outcome::Unreachable {
                 return Ok(files);
             }
-            let conf = workload::reconcile_nginx(&nginx, &w.nginx_config, &layer)?;
+            let conf = workload::reconcile_nginx(
+                &nginx,
+                &w.nginx_config,
+                &layer,
+                plan.log_targets.as_ref(),
+            )?;
             if files == workload::Outcome::Changed && conf == workload::Outcome::Unchanged {
                 workload::reload_nginx(&nginx)?;
                 return Ok(workload::Outcome::Changed);
@@ -282,7 +357,11 @@ fn apply_workload<R: Runner>(
             (workload::NGINX, nginx_outcome),
             (
                 workload::EXPORTER,
-                workload::reconcile_exporter(&ctx.container(workload::EXPORTER), tls),
+                workload::reconcile_exporter(
+                    &ctx.container(workload::EXPORTER),
+                    tls,
+                    plan.log_targets.as_ref(),
+                ),
             ),
         ];
         let mut down = Vec::new();
@@ -322,6 +401,17 @@ fn apply_workload<R: Runner>(
                 down.join(" and "),
                 if down.len() > 1 { "s" } else { "" }
             ));
+        }
+    } else if let Some(wanted) = &plan.log_targets {
+        // The cluster is not ready, but the logs are forwarded all the same.
+        for container in [workload::NGINX, workload::EXPORTER] {
+            if let Err(source) = workload::reconcile_log_targets(&ctx.container(container), wanted)
+            {
+                return Err(CharmError::Pebble {
+                    container,
+                    source: Box::new(source),
+                });
+            }
         }
     }
     if let Some(want) = &plan.ports {

@@ -74,6 +74,9 @@ pub struct Location {
     pub upstream_tls: bool,
     /// Telemetry-proxy locations keep connections plain HTTP/1.1.
     pub keepalive_http11: bool,
+    /// Strip the location's path before proxying (`rewrite ^<path>(.*) /$1 break`), as the
+    /// self-tracing proxy locations do.
+    pub strip_prefix: bool,
 }
 
 /// A server (one port).
@@ -205,15 +208,18 @@ pub fn directives(i: &NginxInputs) -> Vec<Directive> {
                     (false, false) => "http",
                     (false, true) => "https",
                 };
-                let mut body = vec![
-                    d!(
-                        "set",
-                        "$backend",
-                        format!("{scheme}://{}{}", l.backend, l.backend_url),
-                    ),
+                let mut body = vec![d!(
+                    "set",
+                    "$backend",
+                    format!("{scheme}://{}{}", l.backend, l.backend_url),
+                )];
+                if l.strip_prefix {
+                    body.push(d!("rewrite", format!("^{}(.*)", l.path), "/$1", "break"));
+                }
+                body.extend([
                     d!(if s.grpc { "grpc_pass" } else { "proxy_pass" }, "$backend"),
                     d!("proxy_connect_timeout", "5s"),
-                ];
+                ]);
                 if l.keepalive_http11 {
                     body.push(d!("proxy_http_version", "1.1"));
                     body.push(d!("proxy_set_header", "Connection", ""));

@@ -17,7 +17,12 @@ use charm_interfaces::tempo_api::TempoApiAppData;
 use charm_interfaces::tempo_cluster::{cpython_set_order, ClusterProviderAppData};
 use charm_interfaces::tracing::{ReceiverProtocol, TracingProviderAppData, TransportProtocolType};
 use charm_interfaces::traefik_route::{traefik_address, RouteRequest, ServerPort, TraefikAddress};
+use juju_charm::pebble::LogTarget;
 use juju_charm::{Databag, Event, RelationEventKind, RelationId, Status};
+
+use super::logging::{self, LoggingPlan};
+use super::self_tracing::{self, SelfTracingPlan};
+use charm_interfaces::loki_push_api::Topology;
 
 /// The Tempo version this charm targets, shown by `juju status`.
 pub const TEMPO_VERSION: &str = "2.8.1";
@@ -105,6 +110,12 @@ pub struct Plan {
     /// `secret-grant <id> -r <relation>`: the TLS key's secret to each worker relation
     /// (leader only; idempotent in Juju, so only on events that can need a new grant).
     pub secret_grants: Vec<(juju_charm::SecretId, RelationId)>,
+    /// The Pebble log targets both containers should have (`logging`), when they are to be
+    /// reconciled: whenever a logging relation exists or one changed in this hook; always
+    /// (empty or not) once the containers are reconciled.
+    pub log_targets: Option<BTreeMap<String, LogTarget>>,
+    /// Where this charm's own spans go (`self-charm-tracing`'s otlp_http `/v1/traces`).
+    pub charm_tracing: Option<String>,
 }
 
 impl Plan {
@@ -262,16 +273,32 @@ pub fn remote_write_routes(urls: &[HttpUrl], taken: &BTreeSet<String>) -> Vec<Re
         .collect()
 }
 
+/// What nginx's telemetry proxy on 3300 routes besides the worker metrics: each planner's
+/// upstreams and locations.
+pub struct TelemetryRoutes<'a> {
+    /// The remote-write proxies (metrics-generator to Prometheus).
+    pub remote_write: &'a [RemoteWriteRoute],
+    /// The Loki push proxies (`logging`).
+    pub log: &'a LoggingPlan,
+    /// The self-tracing proxies.
+    pub self_tracing: &'a SelfTracingPlan,
+}
+
 /// nginx's inputs: upstreams for the enabled receivers and Tempo's APIs, and the worker
-/// telemetry proxy (worker metrics, remote-write) on 3300.
+/// telemetry proxy (worker metrics, Loki, remote-write, self-tracing) on 3300.
 pub fn nginx_inputs(
     i: &Inputs,
     c: &Cluster,
-    remote_write: &[RemoteWriteRoute],
+    routes: &TelemetryRoutes,
     receivers: &[ReceiverProtocol],
     server_name: &str,
     resolver: &str,
 ) -> NginxInputs {
+    let TelemetryRoutes {
+        remote_write,
+        log,
+        self_tracing: st,
+    } = routes;
     let addrs = |r: TempoRole| -> Vec<String> {
         c.addresses
             .get(&r)
@@ -289,6 +316,7 @@ pub fn nginx_inputs(
         backend_url: String::new(),
         upstream_tls: tls,
         keepalive_http11: false,
+        strip_prefix: false,
     };
     for p in receivers {
         let name = p.as_str().replace('_', "-");
@@ -326,6 +354,7 @@ pub fn nginx_inputs(
         backend_url,
         upstream_tls: tls,
         keepalive_http11: true,
+        strip_prefix: false,
     };
     for (unit, address) in &c.topology {
         let dashed = unit.replace('/', "-");
@@ -342,7 +371,10 @@ pub fn nginx_inputs(
             tls,
         ));
     }
-    for r in remote_write {
+    // In the Python coordinator's order: worker metrics, Loki, remote-write, self-tracing.
+    upstreams.extend(log.upstreams.iter().cloned());
+    proxy.extend(log.locations.iter().cloned());
+    for r in *remote_write {
         let name = format!("worker-telemetry-proxy-{}", r.key);
         upstreams.push(Upstream {
             name: name.clone(),
@@ -356,6 +388,8 @@ pub fn nginx_inputs(
             r.url.scheme == Scheme::Https,
         ));
     }
+    upstreams.extend(st.upstreams.iter().cloned());
+    proxy.extend(st.locations.iter().cloned());
     if !c.topology.is_empty() {
         servers.push(Server {
             port: PROXY_WORKER_TELEMETRY_PORT,
@@ -412,6 +446,8 @@ pub fn reconcile(i: &Inputs) -> Plan {
         ports: None,
         receivers: Vec::new(),
         secret_grants: Vec::new(),
+        log_targets: None,
+        charm_tracing: None,
     };
     // Our CSRs go out whatever the cluster's state (every unit asks for its certificate).
     if let (Some(r), Some(bag)) = (&i.tls.relation, &i.tls.unit_bag) {
@@ -422,6 +458,48 @@ pub fn reconcile(i: &Inputs) -> Plan {
 
     super::scrape::plan_peer_hostname(i, &server_name, &mut plan);
     super::dashboards::plan(i, &mut plan);
+
+    // Telemetry out (logging, self-tracing): written whatever the cluster's state.
+    let proxy_base = format!("http://{host}");
+    let me = Topology {
+        model: i.model.clone(),
+        model_uuid: i.model_uuid.clone(),
+        application: i.app.clone(),
+        unit: i.unit.to_string(),
+        charm_name: logging::CHARM_NAME.into(),
+    };
+    let worker_topologies: Vec<Topology> = i
+        .workers
+        .iter()
+        .filter_map(|w| {
+            let unit = w.valid_units().next()?;
+            Some(Topology {
+                model: i.model.clone(),
+                model_uuid: i.model_uuid.clone(),
+                application: w.app.clone(),
+                unit: unit.juju_topology.unit.clone(),
+                charm_name: unit.juju_topology.charm_name.clone(),
+            })
+        })
+        .collect();
+    let log = logging::plan(&i.logging, &me, &worker_topologies, &proxy_base, i.leader);
+    let logging_event = i
+        .event
+        .relation()
+        .is_some_and(|r| r.relation.endpoint == logging::LOGGING);
+    if !i.logging.is_empty() || logging_event {
+        plan.log_targets = Some(log.log_targets.clone());
+    }
+    let st = self_tracing::plan(
+        i.self_charm_tracing.as_ref(),
+        i.self_workload_tracing.as_ref(),
+        &proxy_base,
+        i.leader,
+    );
+    plan.charm_tracing = st.charm_destination.clone();
+    for (r, bag) in log.app_bags.iter().chain(&st.requests) {
+        plan.write_app(r, bag.clone());
+    }
 
     // The coordinator's own statuses, as the Python coordinator orders them.
     let c = cluster(i);
@@ -657,9 +735,15 @@ pub fn reconcile(i: &Inputs) -> Plan {
             };
             let data = ClusterProviderAppData {
                 worker_config: worker_config.clone(),
-                loki_endpoints: Some(Vec::new()),
-                charm_tracing_receivers: Some(urls.clone()),
-                workload_tracing_receivers: Some(urls.clone()),
+                loki_endpoints: Some(log.loki_endpoints.clone()),
+                charm_tracing_receivers: Some(
+                    st.charm_receivers.clone().unwrap_or_else(|| urls.clone()),
+                ),
+                workload_tracing_receivers: Some(
+                    st.workload_receivers
+                        .clone()
+                        .unwrap_or_else(|| urls.clone()),
+                ),
                 remote_write_endpoints: Some(remote_write.clone()),
                 worker_ports: Some(worker_ports(roles, &receivers)),
                 s3_tls_ca_chain: s3.ca_cert(),
@@ -677,7 +761,13 @@ pub fn reconcile(i: &Inputs) -> Plan {
     }
 
     // Every unit runs nginx in front of the workers and opens what it serves.
-    let ni = nginx_inputs(i, &c, &rw_routes, &receivers, &server_name, resolver);
+    let routes = TelemetryRoutes {
+        remote_write: &rw_routes,
+        log: &log,
+        self_tracing: &st,
+    };
+    let ni = nginx_inputs(i, &c, &routes, &receivers, &server_name, resolver);
+    plan.log_targets = Some(log.log_targets);
     plan.workload = Some(Workload {
         nginx_config: super::nginx::render(&ni),
         tls: tls.cloned(),
@@ -775,6 +865,9 @@ pub(crate) mod tests {
             metrics: vec![],
             dashboards: vec![],
             probes: vec![],
+            logging: vec![],
+            self_charm_tracing: None,
+            self_workload_tracing: None,
             unserved: vec![],
         }
     }

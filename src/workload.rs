@@ -2,9 +2,11 @@
 //! Prometheus exporter. Each function does the fewest requests that bring the container to
 //! the wanted state, and reports a container that cannot be reached rather than failing.
 
+use std::collections::BTreeMap;
+
 use juju_charm::pebble::{
-    Check, CheckLevel, Container, ExecOptions, Layer, Override, PebbleError, PushOptions, Service,
-    Startup, TcpCheck,
+    Check, CheckLevel, Container, ExecOptions, Layer, LogTarget, Override, PebbleError,
+    PushOptions, Service, Startup, TcpCheck,
 };
 
 use crate::nginx::{CA_PATH, CERT_PATH, CONFIG_PATH, KEY_PATH};
@@ -303,6 +305,36 @@ pub fn reload_nginx(c: &Container) -> Result<(), PebbleError> {
         .map(|_| ())
 }
 
+/// Brings the plan's log targets to `wanted` (the `logging` decision): one combined layer
+/// `<container>-log-forwarding` when something differs, nothing otherwise. Pebble applies
+/// log targets as the plan changes; no replan.
+fn forward_logs(
+    c: &Container,
+    plan: &Layer,
+    wanted: Option<&BTreeMap<String, LogTarget>>,
+) -> Result<bool, PebbleError> {
+    let Some(layer) = wanted.and_then(|w| crate::logging::log_layer(&plan.log_targets, w)) else {
+        return Ok(false);
+    };
+    c.add_layer(&format!("{}-log-forwarding", c.name()), &layer, true)?;
+    Ok(true)
+}
+
+/// Only the log targets (when the containers are not otherwise reconciled).
+pub fn reconcile_log_targets(
+    c: &Container,
+    wanted: &BTreeMap<String, LogTarget>,
+) -> Result<Outcome, PebbleError> {
+    let Some(plan) = reachable(c.get_plan())? else {
+        return Ok(Outcome::Unreachable);
+    };
+    Ok(if forward_logs(c, &plan, Some(wanted))? {
+        Outcome::Changed
+    } else {
+        Outcome::Unchanged
+    })
+}
+
 /// Brings nginx to `config` and its layer: the file is pushed only when it differs, the
 /// layer added only when the plan lacks it, the service (re)started by a replan when the
 /// layer changed or it is not running, and reloaded (`nginx -s reload`) when only the file
@@ -327,7 +359,12 @@ fn check(c: &Container, config: &str) -> Result<Option<Refusal>, PebbleError> {
 /// added only when the plan lacks it, the service (re)started by a replan when the layer
 /// changed or it is not running, and reloaded (`nginx -s reload`) when only the file changed.
 /// A refused file leaves the running configuration in place ([`Outcome::Refused`]).
-pub fn reconcile_nginx(c: &Container, config: &str, layer: &Layer) -> Result<Outcome, PebbleError> {
+pub fn reconcile_nginx(
+    c: &Container,
+    config: &str,
+    layer: &Layer,
+    log_targets: Option<&BTreeMap<String, LogTarget>>,
+) -> Result<Outcome, PebbleError> {
     let current = match c.pull(CONFIG_PATH) {
         Ok(bytes) => Some(bytes),
         Err(e) if e.is_unreachable() => return Ok(Outcome::Unreachable),
@@ -351,6 +388,7 @@ pub fn reconcile_nginx(c: &Container, config: &str, layer: &Layer) -> Result<Out
     if layer_changed {
         c.add_layer(NGINX, layer, true)?;
     }
+    let logs_changed = forward_logs(c, &plan, log_targets)?;
     if layer_changed || !running(c, NGINX)? {
         c.replan()?;
     } else if config_changed {
@@ -359,19 +397,24 @@ pub fn reconcile_nginx(c: &Container, config: &str, layer: &Layer) -> Result<Out
     }
     Ok(match refused {
         Some(r) => Outcome::Refused(r),
-        None if config_changed || layer_changed => Outcome::Changed,
+        None if config_changed || layer_changed || logs_changed => Outcome::Changed,
         None => Outcome::Unchanged,
     })
 }
 
 /// Brings the exporter to its layer (pushing its web config, and with TLS its certificate
-/// and key, with it) and running. The layer's `_reload` fingerprints the files, so an
-/// unchanged plan means unchanged files: no pull needed.
-pub fn reconcile_exporter(c: &Container, tls: Option<&Serving>) -> Result<Outcome, PebbleError> {
+/// and key, with it) and running, and its log targets to `log_targets`. The layer's `_reload`
+/// fingerprints the files, so an unchanged plan means unchanged files: no pull needed.
+pub fn reconcile_exporter(
+    c: &Container,
+    tls: Option<&Serving>,
+    log_targets: Option<&BTreeMap<String, LogTarget>>,
+) -> Result<Outcome, PebbleError> {
     let layer = exporter_layer(tls);
     let Some(plan) = reachable(c.get_plan())? else {
         return Ok(Outcome::Unreachable);
     };
+    let logs_changed = forward_logs(c, &plan, log_targets)?;
     if !plan_has(&plan, &layer) {
         match tls {
             Some(t) => {
@@ -400,7 +443,11 @@ pub fn reconcile_exporter(c: &Container, tls: Option<&Serving>) -> Result<Outcom
         c.replan()?;
         return Ok(Outcome::Changed);
     }
-    Ok(Outcome::Unchanged)
+    Ok(if logs_changed {
+        Outcome::Changed
+    } else {
+        Outcome::Unchanged
+    })
 }
 
 #[cfg(test)]

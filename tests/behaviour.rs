@@ -101,6 +101,9 @@ fn leader_elected_tool_calls_are_exactly_these() {
             "relation-ids grafana-source --format=json",
             "relation-ids receive-datasource --format=json",
             "relation-ids catalogue --format=json",
+            "relation-ids logging --format=json",
+            "relation-ids self-charm-tracing --format=json",
+            "relation-ids self-workload-tracing --format=json",
             "relation-ids istio-ingress --format=json",
             "relation-ids service-mesh --format=json",
             "relation-ids provide-cmr-mesh --format=json",
@@ -539,12 +542,12 @@ fn steady_state_update_status_calls() {
         );
         let by_tool = r.calls_by_tool();
         assert_eq!(by_tool.get("relation-set"), Some(&(n as usize + 1)));
-        // 25 reads (config, leadership, seventeen endpoints (metrics-endpoint,
-        // grafana-dashboard, probes, grafana-source, receive-datasource, catalogue and
-        // certificates among them; no peers: update-status does not rewrite the hostname), S3,
-        // the worker, the ports), five ports opened on this first reconcile, the writes, two
-        // statuses.
-        assert_eq!(r.calls.len(), 32 + n as usize + 1, "{:?}", tools(&r));
+        // 28 reads (config, leadership, twenty endpoints (metrics-endpoint, grafana-dashboard,
+        // probes, grafana-source, receive-datasource, catalogue, logging, the two self-tracing
+        // ones and certificates among them; no peers: update-status does not rewrite the
+        // hostname), S3, the worker, the ports), five ports opened on this first reconcile, the
+        // writes, two statuses.
+        assert_eq!(r.calls.len(), 35 + n as usize + 1, "{:?}", tools(&r));
     }
 }
 
@@ -561,14 +564,14 @@ fn six_worker_units_cost_one_read_each_and_one_write_per_application() {
         .enumerate()
         .map(|(i, role)| deploy::worker_relation(910 + i as u32, role, role, 1))
         .collect();
-    // 30 calls whatever the workers (config, leadership, the other endpoints (the COS ones,
-    // peers and certificates among them), S3, ports on the first reconcile, statuses), then
+    // 33 calls whatever the workers (config, leadership, the other endpoints (the COS ones,
+    // logging, self-tracing, peers and certificates among them), S3, ports on the first reconcile, statuses), then
     // per worker application relation-list, its app bag and one write, and one read per unit.
     for (shape, relations, apps) in [
         ("one app, six units", one_app, 1),
         ("six apps, one unit each", six_apps, 6),
     ] {
-        let total = 30 + 3 * apps + 6;
+        let total = 33 + 3 * apps + 6;
         let yaml = format!(
             "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}relations:\n{s3}{relations}"
         );

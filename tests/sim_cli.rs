@@ -179,9 +179,10 @@ fn scenario_runs_events_in_order_carrying_state() {
         .iter()
         .map(|r| r["event"].as_str().unwrap())
         .collect();
-    // 31 hooks, 6 for Prometheus, Grafana's dashboards and the blackbox exporter, and 7 for
-    // Grafana's datasource, Loki, Mimir and the catalogue.
-    assert_eq!(events.len(), 44, "{events:?}");
+    // 31 hooks, 6 for Prometheus, Grafana's dashboards and the blackbox exporter, 7 for
+    // Grafana's datasource, Loki, Mimir and the catalogue, and 10 for Loki's logging units and
+    // the OpenTelemetry collector.
+    assert_eq!(events.len(), 54, "{events:?}");
     assert_eq!(
         events[..8],
         [
@@ -201,7 +202,8 @@ fn scenario_runs_events_in_order_carrying_state() {
         .collect();
     // Blocked until the third worker brings the missing roles (hook 19), then active; waiting
     // while Traefik is related but has not sent its address (hooks 33-35, after the six COS
-    // hooks); active through Grafana, Loki, Mimir and the catalogue.
+    // hooks); active through Grafana, Loki, Mimir, the catalogue, Loki's
+    // logging units and the OpenTelemetry collector.
     assert!(
         statuses[..18].iter().all(|s| *s == "blocked"),
         "{statuses:?}"
@@ -209,7 +211,7 @@ fn scenario_runs_events_in_order_carrying_state() {
     assert_eq!(statuses[18], "active", "{statuses:?}");
     assert_eq!(statuses[26..32], ["active"; 6]);
     assert_eq!(statuses[32..35], ["waiting"; 3]);
-    assert_eq!(statuses[35..], ["active"; 9]);
+    assert_eq!(statuses[35..], ["active"; 19]);
     let rel = |r: &Value, endpoint: &str, id: u64| -> Value {
         r["relations"]
             .as_array()

@@ -290,10 +290,16 @@ pub struct Compare<'a> {
     /// `"relation:<endpoint>"`), each with the reason.
     pub skip: &'a [(&'a str, &'a str)],
     /// Databag keys compared by a function instead of as bytes (`dashboards`, `alert_rules`).
+    /// Several functions may check one key (each returns `Ok` for endpoints not its own).
     pub checks: &'a [(&'a str, ValueCheck)],
     /// Parts where we differ from Python on purpose in one case (`(case id, part, why)`),
     /// each asserted as ours by a dedicated test and listed in README's "Where we differ".
     pub differs: &'a [(&'a str, &'a str, &'a str)],
+    /// Our log targets are reconciled on every hook (the Python charm's only on logging
+    /// events and pebble-ready): where the recording has none in a container, ours must be
+    /// exactly one enabled target per Loki unit of the case, to that unit's URL, with our
+    /// topology's labels. Unset, a container must have what the recording has.
+    pub log_targets_every_hook: bool,
 }
 
 impl Compare<'_> {
@@ -359,11 +365,13 @@ pub fn compare(case: &Value, r: &Report, how: &Compare) -> Vec<String> {
         let mut got_app = serde_json::to_value(&rel.local_app).expect("bag");
         let mut want_app = want["local_app"].clone();
         // Values compared by a function are checked here and left out of the byte comparison.
+        let mut checked: Vec<&str> = Vec::new();
         for (k, check) in how.checks {
             let (g, w) = (got_app.get(*k).cloned(), want_app.get(*k).cloned());
             if g.is_none() && w.is_none() {
                 continue;
             }
+            checked.push(k);
             let (g, w) = (
                 g.as_ref().and_then(Value::as_str).unwrap_or_default(),
                 w.as_ref().and_then(Value::as_str).unwrap_or_default(),
@@ -373,9 +381,11 @@ pub fn compare(case: &Value, r: &Report, how: &Compare) -> Vec<String> {
             } else if let Err(why) = check(endpoint, k, g, w) {
                 diff(&format!("{key} `{k}`: {why}"), &g.len(), &w.len());
             }
+        }
+        for k in checked {
             for bag in [&mut got_app, &mut want_app] {
                 if let Some(m) = bag.as_object_mut() {
-                    m.remove(*k);
+                    m.remove(k);
                 }
             }
         }
@@ -383,7 +393,7 @@ pub fn compare(case: &Value, r: &Report, how: &Compare) -> Vec<String> {
         let (g, w) = match endpoint {
             "tempo-cluster" => (
                 decoded_cluster_bag(&got_app),
-                decoded_cluster_bag(&want_app),
+                only_requested_self_tracing_bag(decoded_cluster_bag(&want_app)),
             ),
             "ingress" => (yaml_values(&got_app), yaml_values(&want_app)),
             _ => (got_app, want_app),
@@ -401,7 +411,10 @@ pub fn compare(case: &Value, r: &Report, how: &Compare) -> Vec<String> {
     }
     if let (false, Some(want)) = (how.skips("nginx"), e["nginx_config"].as_str()) {
         let got = super::pushed_nginx_conf(r).unwrap_or_default();
-        let (g, w) = (nginx::tokens(&got), with_grpc_fix(nginx::tokens(want)));
+        let (g, w) = (
+            nginx::tokens(&got),
+            only_requested_self_tracing(with_grpc_fix(nginx::tokens(want))),
+        );
         if normalised(&g) != normalised(&w) {
             let at = g
                 .iter()
@@ -430,7 +443,139 @@ pub fn compare(case: &Value, r: &Report, how: &Compare) -> Vec<String> {
                     diff(&format!("{name} plan service {svc}"), &got, want);
                 }
             }
+            let got = serde_json::to_value(&ours.log_targets).expect("targets");
+            let want = plan
+                .get("log-targets")
+                .cloned()
+                .unwrap_or_else(|| json!({}));
+            let python_has_none = want.as_object().is_none_or(|m| m.is_empty());
+            if python_has_none && how.log_targets_every_hook {
+                if let Err(why) = log_targets_as_every_hook(case, &got) {
+                    diff(&format!("{name} plan log-targets: {why}"), &got, &want);
+                }
+            } else if got != want {
+                diff(&format!("{name} plan log-targets"), &got, &want);
+            }
         }
     }
     diffs
+}
+
+/// The targets we keep on every hook for the case's Loki units (`log_targets_every_hook`):
+/// one per unit that wrote an endpoint, to its URL, all services, our topology's labels.
+fn log_targets_as_every_hook(case: &Value, got: &Value) -> Result<(), String> {
+    let c = &case["case"];
+    let (model, app) = (
+        c["model"].as_str().unwrap_or(""),
+        c["app"].as_str().unwrap_or(""),
+    );
+    let uuid = c["model_uuid"].as_str().unwrap_or("");
+    let mut want = serde_json::Map::new();
+    for r in c["relations"].as_array().into_iter().flatten() {
+        if r["endpoint"] != "logging" {
+            continue;
+        }
+        let remote = r["remote_app"].as_str().unwrap_or("");
+        for (n, bag) in r["remote_units_data"].as_object().into_iter().flatten() {
+            let Some(endpoint) = bag["endpoint"].as_str() else {
+                continue;
+            };
+            let url: Value = serde_json::from_str(endpoint).map_err(|e| e.to_string())?;
+            want.insert(format!("{remote}/{n}"), url["url"].clone());
+        }
+    }
+    let got = got.as_object().cloned().unwrap_or_default();
+    if got.keys().collect::<Vec<_>>() != want.keys().collect::<Vec<_>>() {
+        return Err(format!(
+            "targets {:?}, Loki units {:?}",
+            got.keys(),
+            want.keys()
+        ));
+    }
+    for (name, t) in &got {
+        let labels = &t["labels"];
+        let ok = t["location"] == want[name]
+            && t["services"] == json!(["all"])
+            && t["type"] == "loki"
+            && t["override"] == "replace"
+            && labels["juju_model"] == model
+            && labels["juju_model_uuid"] == uuid
+            && labels["juju_application"] == app
+            && labels["juju_unit"] == format!("{app}/0").as_str()
+            && labels["job"]
+                == format!("juju_{model}_{}_{app}", uuid.get(..8).unwrap_or(uuid)).as_str();
+        if !ok {
+            return Err(format!(
+                "target {name} is not the unit's URL with our labels"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Python's cluster databag with the one intended difference in self-tracing applied: the
+/// workers get a proxied URL only for `otlp_http`, the protocol we request (the Python
+/// coordinator hands out every protocol the remote publishes; README "Where we differ").
+pub fn only_requested_self_tracing_bag(mut bag: Value) -> Value {
+    for key in ["charm_tracing_receivers", "workload_tracing_receivers"] {
+        if let Some(Value::Object(m)) = bag.get_mut(key) {
+            m.retain(|protocol, url| {
+                protocol == "otlp_http" || !url.as_str().unwrap_or("").contains("-tracing/")
+            });
+        }
+    }
+    bag
+}
+
+/// Python's nginx.conf tokens without the self-tracing upstreams and locations of protocols
+/// other than `otlp_http` (see [`only_requested_self_tracing_bag`]).
+pub fn only_requested_self_tracing(tokens: Vec<String>) -> Vec<String> {
+    let protocol = |words: &[String]| -> Option<String> {
+        match words {
+            [u, name] if u == "upstream" => {
+                let rest = name.strip_prefix("worker-telemetry-proxy-")?;
+                rest.strip_prefix("charm-")
+                    .or_else(|| rest.strip_prefix("workload-"))
+                    .map(str::to_owned)
+            }
+            [l, path] if l == "location" => {
+                let rest = path.strip_prefix("/proxy/")?;
+                let rest = rest
+                    .strip_prefix("charm-tracing/")
+                    .or_else(|| rest.strip_prefix("workload-tracing/"))?;
+                Some(rest.trim_end_matches('/').to_owned())
+            }
+            _ => None,
+        }
+    };
+    let unrequested = |words: &[String]| protocol(words).is_some_and(|p| p != "otlp_http");
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        // A block `<words> {` whose words name an unrequested protocol is dropped whole.
+        let mut j = i;
+        while j < tokens.len() && !matches!(tokens[j].as_str(), "{" | ";" | "}") {
+            j += 1;
+        }
+        if j < tokens.len() && tokens[j] == "{" && unrequested(&tokens[i..j]) {
+            let mut depth = 0;
+            for (k, t) in tokens.iter().enumerate().skip(j) {
+                match t.as_str() {
+                    "{" => depth += 1,
+                    "}" => {
+                        depth -= 1;
+                        if depth == 0 {
+                            i = k + 1;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            continue;
+        }
+        out.push(tokens[i].clone());
+        i += 1;
+    }
+    out
 }

@@ -8,6 +8,7 @@ pub mod datasource_exchange;
 pub mod grafana_dashboard;
 pub mod grafana_source;
 pub mod grammar;
+pub mod loki_push_api;
 pub mod prometheus_scrape;
 pub mod pyjson;
 pub mod s3;

@@ -194,6 +194,15 @@ fn s(v: impl ToString) -> String {
     v.to_string()
 }
 
+/// Arguments as one bounded line, for a span.
+struct Args<'a>(&'a [String]);
+
+impl std::fmt::Display for Args<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::context::truncate(&self.0.join(" "), 200))
+    }
+}
+
 impl<R: Runner> HookTools<R> {
     /// Hook tools over `runner`; nothing is called until a method is.
     pub fn new(runner: R) -> Self {
@@ -215,6 +224,10 @@ impl<R: Runner> HookTools<R> {
         args: &[String],
         stdin: Option<&[u8]>,
     ) -> Result<Vec<u8>, HookToolError> {
+        // A span per call (charm tracing shows each tool and its arguments; data goes on
+        // stdin, never in the arguments). Free unless a span collector is installed.
+        let _span =
+            tracing::trace_span!("hook-tool", otel.name = tool, args = %Args(args)).entered();
         let out = self.runner.run(tool, args, stdin)?;
         if out.code != 0 {
             return Err(HookToolError::failed(tool, args, out.code, &out.stderr));

@@ -19,6 +19,8 @@ pub mod event;
 pub mod hookcmds;
 pub mod log;
 pub mod metadata;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 pub mod pebble;
 pub mod runner;
 pub mod types;

@@ -22,6 +22,7 @@ pub struct JujuLogLayer<R> {
     runner: R,
     level: Level,
     stderr: bool,
+    spans: bool,
 }
 
 impl<R: Runner> JujuLogLayer<R> {
@@ -31,7 +32,15 @@ impl<R: Runner> JujuLogLayer<R> {
             runner,
             level,
             stderr,
+            spans: false,
         }
+    }
+
+    /// Lets spans of every level through (for a layer beside this one that records them,
+    /// such as the `otlp` feature's span collector); events are still filtered by level.
+    pub fn with_spans(mut self) -> Self {
+        self.spans = true;
+        self
     }
 }
 
@@ -88,7 +97,7 @@ pub fn bound(line: &str) -> String {
 
 impl<S: Subscriber, R: Runner + 'static> Layer<S> for JujuLogLayer<R> {
     fn enabled(&self, metadata: &tracing::Metadata<'_>, _: LayerContext<'_, S>) -> bool {
-        *metadata.level() <= self.level
+        *metadata.level() <= self.level || (self.spans && metadata.is_span())
     }
 
     fn on_event(&self, event: &Event<'_>, _: LayerContext<'_, S>) {
@@ -121,6 +130,29 @@ pub fn with_juju_log<R: Runner + Send + Sync + 'static, T>(
 ) -> T {
     use tracing_subscriber::layer::SubscriberExt;
     let subscriber = tracing_subscriber::registry().with(JujuLogLayer::new(runner, level, stderr));
+    tracing::subscriber::with_default(subscriber, f)
+}
+
+/// As [`with_juju_log`], with `extra` beside the juju-log layer and spans of every level
+/// enabled for it (the `otlp` feature's `SpanCollector`, for instance).
+pub fn with_juju_log_and<R, L, T>(
+    runner: R,
+    level: Level,
+    stderr: bool,
+    extra: L,
+    f: impl FnOnce() -> T,
+) -> T
+where
+    R: Runner + Send + Sync + 'static,
+    L: Layer<tracing_subscriber::layer::Layered<JujuLogLayer<R>, tracing_subscriber::Registry>>
+        + Send
+        + Sync
+        + 'static,
+{
+    use tracing_subscriber::layer::SubscriberExt;
+    let subscriber = tracing_subscriber::registry()
+        .with(JujuLogLayer::new(runner, level, stderr).with_spans())
+        .with(extra);
     tracing::subscriber::with_default(subscriber, f)
 }
 
