@@ -205,29 +205,30 @@ const TRACING_DESTINATION_FILE: &str = "destination";
 /// receiver, at most one second; kept in `.tracing-data/` when it does not answer. `known`:
 /// the receiver this hook decided (`Some(None)`: no relation, so nothing kept), or `None`
 /// when the hook failed before deciding (the last known receiver is used).
-fn send_charm_traces(ctx: &Context, known: Option<Option<String>>, spans: &otlp::Spans) {
+fn send_charm_traces(ctx: &Context, known: Option<TraceTarget>, spans: &otlp::Spans) {
     let dir = ctx.charm_dir.join(otlp::BUFFER_DIR);
     let exporter = otlp::Exporter::new(&dir);
     let remembered = dir.join(TRACING_DESTINATION_FILE);
-    let url = match known {
+    // A failed hook's spans go where the last one's went, verified against the system's
+    // roots only (the certificates relation's CA is not remembered).
+    let (url, ca) = match known {
         Some(None) => {
             exporter.discard();
             return;
         }
-        Some(Some(url)) => {
+        Some(Some((url, ca))) => {
             if std::fs::read_to_string(&remembered).ok().as_deref() != Some(url.as_str()) {
                 let _ =
                     std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&remembered, &url));
             }
-            url
+            (url, ca)
         }
         None => match std::fs::read_to_string(&remembered) {
-            Ok(url) => url,
+            Ok(url) => (url, None),
             Err(_) => return,
         },
     };
-    // https: the CA from the certificates relation goes here once it is served.
-    let dest = match otlp::Destination::parse(&url, None) {
+    let dest = match otlp::Destination::parse(&url, ca) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("WARNING charm tracing: {e}");
@@ -269,15 +270,19 @@ fn log_level(
     }
 }
 
-/// Reads, reconciles and writes. Errors fail the hook. Returns where this charm's spans go
-/// (`self-charm-tracing`), if anywhere.
+/// Where this charm's spans go (`self-charm-tracing`'s URL) and the CA that verifies an https
+/// receiver besides the system's (the certificates relation's, while TLS is served).
+pub type TraceTarget = Option<(String, Option<String>)>;
+
+/// Reads, reconciles and writes. Errors fail the hook. Returns where this charm's spans go,
+/// if anywhere.
 pub fn run<R: Runner>(
     ctx: &Context,
     tools: &HookTools<R>,
     host: &dyn Host,
     config: inputs::Config,
     config_problem: Option<String>,
-) -> Result<Option<String>, CharmError> {
+) -> Result<TraceTarget, CharmError> {
     let mut inputs = tracing::info_span!("read inputs")
         .in_scope(|| inputs::read(ctx, tools, host, config, config_problem))?;
     let workers: Vec<String> = reconcile::cluster(&inputs)
@@ -292,14 +297,16 @@ pub fn run<R: Runner>(
             tls::TlsError::Pki(e) => CharmError::Tls(e),
         })?;
     let mut plan = tracing::info_span!("reconcile").in_scope(|| reconcile::reconcile(&inputs));
+    let ca = inputs.tls.serving.as_ref().map(|s| s.ca.clone());
+    let target = plan.charm_tracing.clone().map(|url| (url, ca));
     if let Event::Action { .. } = &ctx.event {
         list_receivers(tools, &plan)?;
-        return Ok(plan.charm_tracing);
+        return Ok(target);
     }
     tracing::info_span!("apply workload")
         .in_scope(|| apply_workload(ctx, tools, &inputs, &mut plan))?;
     tracing::info_span!("apply").in_scope(|| apply(tools, ctx.app(), &plan))?;
-    Ok(plan.charm_tracing)
+    Ok(target)
 }
 
 /// The `list-receivers` action: each enabled receiver (`otlp-http`) and its URL, as the
