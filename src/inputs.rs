@@ -253,6 +253,8 @@ pub struct Inputs {
     pub remote_write: Vec<HttpUrl>,
     /// The applications on send-remote-write that have units.
     pub remote_write_apps: BTreeSet<String>,
+    /// The send-remote-write relations.
+    pub remote_write_relations: Vec<RelationId>,
     /// grafana-source relations and Grafana's replies (read by the leader only).
     pub grafana_sources: Vec<GrafanaRelation>,
     /// receive-datasource relations and their datasources (read by the leader only).
@@ -471,7 +473,8 @@ pub fn read<R: Runner>(
     }
     let mut remote_write = Vec::new();
     let mut remote_write_apps = BTreeSet::new();
-    for relation in live(tools.relation_ids(REMOTE_WRITE)?) {
+    let remote_write_relations = live(tools.relation_ids(REMOTE_WRITE)?);
+    for relation in remote_write_relations.iter().cloned() {
         let units = unless_gone(remote_units(ctx, tools, &relation))?.unwrap_or_default();
         remote_write_apps.extend(units.first().map(|u| u.app().to_owned()));
         for unit in units {
@@ -570,6 +573,7 @@ pub fn read<R: Runner>(
         tracing,
         remote_write,
         remote_write_apps,
+        remote_write_relations,
         grafana_sources,
         datasource_exchange,
         catalogue,

@@ -407,6 +407,9 @@ pub fn nginx_inputs(
     }
 }
 
+/// The key the Python charm's remote-write library publishes alert rules under.
+const REMOTE_WRITE_RULES_KEY: &str = "alert_rules";
+
 /// Decides what to write.
 pub fn reconcile(i: &Inputs) -> Plan {
     let host = app_host(i.own_fqdn.as_deref(), &i.app, &i.model);
@@ -458,6 +461,16 @@ pub fn reconcile(i: &Inputs) -> Plan {
 
     super::scrape::plan_peer_hostname(i, &server_name, &mut plan);
     super::dashboards::plan(i, &mut plan);
+    // After a `juju refresh` from the Python charm: its generic aggregator rules on
+    // send-remote-write (which we do not publish) are removed, not left to fire.
+    if i.leader && i.event == Event::UpgradeCharm {
+        for r in &i.remote_write_relations {
+            plan.write_app(
+                r,
+                [(REMOTE_WRITE_RULES_KEY.to_owned(), String::new())].into(),
+            );
+        }
+    }
 
     // Telemetry out (logging, self-tracing): written whatever the cluster's state.
     let proxy_base = format!("http://{host}");
@@ -855,6 +868,7 @@ pub(crate) mod tests {
             tracing: vec![],
             remote_write: vec![],
             remote_write_apps: BTreeSet::new(),
+            remote_write_relations: vec![],
             grafana_sources: vec![],
             datasource_exchange: vec![],
             catalogue: vec![],
