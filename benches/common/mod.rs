@@ -250,3 +250,28 @@ pub fn calls_text(c: &BTreeMap<String, usize>) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+impl Figures {
+    /// As JSON, for the bench's cache of the Python column.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "wall_ms": self.wall_ms,
+            "calls": self.calls,
+            "total_calls": self.total_calls,
+            "pebble_requests": self.pebble_requests,
+            "rss_kib": self.rss_kib,
+            "instructions": self.instructions,
+        })
+    }
+    /// Back from [`Figures::to_json`].
+    pub fn from_json(v: &Value) -> Option<Figures> {
+        Some(Figures {
+            wall_ms: serde_json::from_value(v.get("wall_ms")?.clone()).ok()?,
+            calls: serde_json::from_value(v.get("calls")?.clone()).ok()?,
+            total_calls: v.get("total_calls")?.as_u64()? as usize,
+            pebble_requests: v.get("pebble_requests")?.as_u64()? as usize,
+            rss_kib: v.get("rss_kib")?.as_u64()?,
+            instructions: v.get("instructions")?.as_u64(),
+        })
+    }
+}
