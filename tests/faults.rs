@@ -244,7 +244,8 @@ fn tester_refuses_metadata_without_limit_one() {
             "name: tempo-api-tester\nprovides:\n  tempo-api: {interface: tempo_api}\n",
             "not found under `requires`",
         ),
-        ("name: [\n", "not valid YAML"),
+        // (metadata.yaml that is not YAML: Juju would not deploy the charm, and charm-sim
+        // refuses to run it, naming the file: tests/sim_cli.rs)
     ] {
         std::fs::write(dir.path().join("metadata.yaml"), meta).unwrap();
         let r = process_in(

@@ -287,6 +287,9 @@ fn tester_reads_what_our_provider_really_published() {
 fn charmcraft_analyse_finds_nothing_wrong() {
     let venv = match venv::venv("charmcraft", &["charmcraft==4.*"]) {
         Ok(v) => v,
+        Err(why) if std::env::var_os("CI").is_some() => {
+            panic!("CI must run charmcraft analyse: cannot pip-install charmcraft: {why}")
+        }
         Err(why) => {
             eprintln!("SKIPPED charmcraft_analyse_finds_nothing_wrong: cannot pip-install charmcraft: {why}");
             return;
@@ -304,7 +307,9 @@ fn charmcraft_analyse_finds_nothing_wrong() {
         let stdout = String::from_utf8_lossy(&out.stdout);
         if !out.status.success() && stdout.trim().is_empty() {
             let err = String::from_utf8_lossy(&out.stderr);
-            if err.contains("apt_pkg") || err.contains("No module named 'apt'") {
+            if (err.contains("apt_pkg") || err.contains("No module named 'apt'"))
+                && std::env::var_os("CI").is_none()
+            {
                 eprintln!(
                     "SKIPPED charmcraft analyse: Debian's python3-apt is not installed ({})",
                     err.lines().last().unwrap_or("")

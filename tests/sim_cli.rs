@@ -384,3 +384,430 @@ fn list_receivers_runs_as_juju_run_does() {
         "{stderr}"
     );
 }
+
+/// The command and the outcome an example's header comment promises: the `charm-sim ...`
+/// lines (with `\` continuations) and `# Expect: exit N; committed yes|no; unit STATUS|none`.
+fn example_promise(text: &str) -> (Vec<String>, i32, bool, Option<String>) {
+    let mut command = String::new();
+    let mut expect = None;
+    let mut lines = text.lines().map_while(|l| l.strip_prefix('#'));
+    while let Some(line) = lines.next() {
+        let line = line.trim();
+        if line.starts_with("charm-sim ") && command.is_empty() {
+            let mut l = line.to_owned();
+            while let Some(head) = l.strip_suffix('\\') {
+                command.push_str(head);
+                l = lines.next().unwrap_or_default().trim().to_owned();
+            }
+            command.push_str(&l);
+        }
+        if let Some(e) = line.strip_prefix("Expect:") {
+            expect = Some(e.to_owned());
+        }
+    }
+    let expect = expect.expect("an `# Expect:` line");
+    let mut code = None;
+    let mut committed = None;
+    let mut unit = None;
+    for part in expect.split(';') {
+        match part.split_whitespace().collect::<Vec<_>>()[..] {
+            ["exit", n] => code = Some(n.parse().unwrap()),
+            ["committed", yn] => committed = Some(yn == "yes"),
+            ["unit", "none"] => unit = Some(None),
+            ["unit", s] => unit = Some(Some(s.to_owned())),
+            _ => panic!("cannot read `{part}` in `# Expect:{expect}`"),
+        }
+    }
+    let argv = command
+        .split_whitespace()
+        .skip(1)
+        .map(str::to_owned)
+        .collect();
+    (argv, code.unwrap(), committed.unwrap(), unit.unwrap())
+}
+
+#[test]
+fn every_example_runs_and_does_what_its_comment_says() {
+    let dir = coordinator_dir();
+    let mut seen = Vec::new();
+    for entry in std::fs::read_dir(Path::new(ROOT).join("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (mut argv, code, committed, unit) = example_promise(&text);
+        assert!(
+            argv.iter().any(|a| a == &format!("examples/{name}")),
+            "{name}: its command runs another file: {argv:?}"
+        );
+        for a in &mut argv {
+            if a == "target/charm/tempo-coordinator-k8s" {
+                *a = dir.path().to_str().unwrap().to_owned();
+            }
+        }
+        argv.extend(["--format".into(), "json".into()]);
+        let args: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let (got, stdout, stderr) = sim(&args);
+        assert_eq!(got, code, "{name}: {stderr}");
+        let report: Value = serde_json::from_str(&stdout).unwrap();
+        // A scenario gives every hook's report: the promise is about the last one, and every
+        // hook before it succeeded.
+        let last = match &report {
+            Value::Array(all) => {
+                assert!(all[..all.len() - 1].iter().all(|r| r["exit_code"] == 0));
+                all.last().unwrap().clone()
+            }
+            one => one.clone(),
+        };
+        assert_eq!(last["committed"], committed, "{name}");
+        assert_eq!(
+            last["unit_status"]["status"].as_str().map(str::to_owned),
+            unit,
+            "{name}"
+        );
+        seen.push(name);
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "deploy-scenario.yaml",
+            "faults.yaml",
+            "leader-with-relations.yaml",
+            "minimal.yaml"
+        ],
+        "a new example needs its promise checked here"
+    );
+}
+
+#[test]
+fn the_faults_example_fails_the_second_relation_set_and_commits_nothing() {
+    let dir = coordinator_dir();
+    let (code, stdout, _) = sim(&[
+        "run",
+        "--charm-dir",
+        dir.path().to_str().unwrap(),
+        "--state",
+        "examples/faults.yaml",
+        "--event",
+        "leader-elected",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let r: Value = serde_json::from_str(&stdout).unwrap();
+    let sets: Vec<&Value> = r["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["tool"] == "relation-set")
+        .collect();
+    assert_eq!(sets.len(), 2, "the charm stops at the failed write");
+    assert!(r["stderr"]
+        .as_str()
+        .unwrap()
+        .contains("ERROR connection to the controller lost"));
+    for rel in r["relations"].as_array().unwrap() {
+        assert_eq!(rel["local_app"], serde_json::json!({}), "{rel}");
+        assert_eq!(rel["local_unit"], serde_json::json!({}), "{rel}");
+    }
+}
+
+#[test]
+fn help_goes_to_stdout_and_exits_0() {
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["help"],
+        &["run", "--help"],
+        &["run", "--charm-dir", ".", "-h"],
+        &["scenario", "--help"],
+        &["pack", "--help"],
+    ] {
+        let (code, stdout, stderr) = sim(args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        assert!(stdout.contains("USAGE:"), "{args:?}: {stdout}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+    let (_, run_help, _) = sim(&["run", "--help"]);
+    assert!(run_help.contains("--remote-unit") && !run_help.contains("--file SCENARIO"));
+}
+
+#[test]
+fn unknown_options_and_missing_paths_are_named() {
+    for (args, needle) in [
+        (
+            &["run", "--charm-dir", ".", "--stat", "x"][..],
+            "has no option `--stat`",
+        ),
+        (
+            &["scenario", "--event", "install"],
+            "has no option `--event`",
+        ),
+        (&["pack", "--state", "x"], "has no option `--state`"),
+        (&["run", "stray"], "unexpected argument `stray`"),
+        (&["frob"], "unknown command `frob`"),
+        (
+            &[
+                "run",
+                "--charm-dir",
+                "/nonexistent-charm-dir",
+                "--state",
+                "x",
+            ],
+            "--charm-dir `/nonexistent-charm-dir`: no such directory",
+        ),
+        (
+            &[
+                "run",
+                "--charm-dir",
+                ".",
+                "--state",
+                "/nonexistent.yaml",
+                "--event",
+                "install",
+            ],
+            "--state `/nonexistent.yaml`: no such file",
+        ),
+        (
+            &[
+                "scenario",
+                "--charm-dir",
+                ".",
+                "--file",
+                "/nonexistent.yaml",
+            ],
+            "--file `/nonexistent.yaml`: no such file",
+        ),
+        (
+            &["pack", "--charm-dir", ".", "--binary", "/nonexistent-bin"],
+            "--binary `/nonexistent-bin`: no such file",
+        ),
+    ] {
+        let (code, stdout, stderr) = sim(args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(stdout.is_empty(), "{args:?}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn what_juju_never_runs_is_refused_once_with_the_file_field_and_fix() {
+    let dir = coordinator_dir();
+    let charm = dir.path().to_str().unwrap();
+    let state = tempfile::NamedTempFile::new().unwrap();
+    let path = state.path().to_str().unwrap();
+    for (yaml, event, needles) in [
+        (
+            "unit: tempo/0\ncontainers: [{name: ngnix}]\n",
+            "install",
+            &[
+                "containers[0].name: container `ngnix` is not declared by the charm",
+                "did you mean `nginx`?",
+            ][..],
+        ),
+        (
+            "unit: tempo/0\nconfig: {retention-period: '30'}\n",
+            "install",
+            &["config.retention-period: option `retention-period` is of type int, but the state gives the string \"30\""],
+        ),
+        (
+            "unit: tempo/0\n",
+            "instal",
+            &["--event `instal`, event: Juju never runs a hook named `instal`", "did you mean `install`?"],
+        ),
+        (
+            "unit: tempo/0\nrelations: [{id: 1, endpoint: s3, remote_app: a}, {id: 2, endpoint: s3, remote_app: b}]\n",
+            "install",
+            &["relations[1] (id 2).endpoint", "limit: 1"],
+        ),
+        (
+            "unit: tempo/0\nrelations: [{id: 1, endpoint: peers, remote_app: other}]\n",
+            "install",
+            &["relations[0] (id 1).remote_app", "peer endpoint"],
+        ),
+        (
+            "unit: tempo/0\ncontainers: [{name: nginx, files: {/a: [1]}}]\n",
+            "install",
+            &["a file is its text, or {content, permissions, user, group}"],
+        ),
+    ] {
+        std::fs::write(path, yaml).unwrap();
+        let (code, stdout, stderr) =
+            sim(&["run", "--charm-dir", charm, "--state", path, "--event", event]);
+        assert_eq!(code, 2, "{yaml}");
+        assert!(stdout.is_empty(), "{yaml}: nothing ran");
+        assert!(
+            stderr.starts_with(&format!("charm-sim: state file `{path}`"))
+                || stderr.starts_with(&format!("charm-sim: --event `{event}`")),
+            "{stderr}"
+        );
+        for n in needles {
+            assert!(stderr.contains(n), "{yaml}: {stderr}");
+            assert_eq!(stderr.matches(n).count(), 1, "printed once: {stderr}");
+        }
+        for jargon in ["untagged", "enum", "struct", "serde"] {
+            assert!(!stderr.contains(jargon), "{yaml}: {stderr}");
+        }
+        if !yaml.contains("files") {
+            assert!(stderr.contains("\n  fix: "), "{stderr}");
+        }
+    }
+}
+
+#[test]
+fn a_scenario_with_a_misspelt_step_is_refused_before_its_first_hook() {
+    let dir = coordinator_dir();
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        file.path(),
+        "state: {unit: tempo/0, leader: true}\nevents: [install, start, {container_up: nginx}, config-chnged]\n",
+    )
+    .unwrap();
+    let path = file.path().to_str().unwrap();
+    let (code, stdout, stderr) = sim(&[
+        "scenario",
+        "--charm-dir",
+        dir.path().to_str().unwrap(),
+        "--file",
+        path,
+    ]);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty(), "no hook ran: {stdout}");
+    assert!(
+        stderr.contains(&format!(
+            "scenario file `{path}`: events[3] (`config-chnged`), event"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("did you mean `config-changed`?"),
+        "{stderr}"
+    );
+    std::fs::write(
+        file.path(),
+        "state: {unit: tempo/0}\nevents: [install, {relate: {id: 3, endpoint: tempo-apii, remote_app: g}}]\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = sim(&[
+        "scenario",
+        "--charm-dir",
+        dir.path().to_str().unwrap(),
+        "--file",
+        path,
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("events[1] (juju integrate: tempo-apii with g (relation 3)), relations[0] (id 3).endpoint"),
+        "{stderr}"
+    );
+    std::fs::write(
+        file.path(),
+        "state: {unit: tempo/0}\nevents: [{evnt: install}]\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = sim(&["scenario", "--charm-dir", ".", "--file", path]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("a step is a hook name"), "{stderr}");
+    assert!(!stderr.contains("untagged"), "{stderr}");
+}
+
+#[test]
+fn a_charm_whose_metadata_is_not_yaml_is_refused_naming_the_file() {
+    let dir = tester_dir();
+    std::fs::write(dir.path().join("metadata.yaml"), "name: [\n").unwrap();
+    let (code, _, stderr) = sim(&[
+        "run",
+        "--charm-dir",
+        dir.path().to_str().unwrap(),
+        "--state",
+        "examples/minimal.yaml",
+        "--event",
+        "install",
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("metadata.yaml"), "{stderr}");
+    assert!(
+        stderr.contains("Juju would not deploy this charm"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn xtask_acts_on_the_checkout_it_is_run_in() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(&cargo)
+        .args(["build", "--quiet", "-p", "xtask"])
+        .current_dir(ROOT)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let xtask = sim_bin().with_file_name("xtask");
+    let elsewhere = tempfile::tempdir().unwrap();
+    // Not in a checkout: it says so, and builds nothing (it used to act on the directory it
+    // was compiled in).
+    let out = Command::new(&xtask)
+        .arg("stage")
+        .current_dir(elsewhere.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no Cargo workspace around"), "{stderr}");
+    assert!(!Path::new(elsewhere.path()).join("target").exists());
+    for args in [&["--help"][..], &["pack", "--help"], &["demo", "-h"]] {
+        let out = Command::new(&xtask)
+            .args(args)
+            .current_dir(elsewhere.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("cargo xtask"));
+    }
+    let out = Command::new(&xtask)
+        .args(["demo", "--jsn"])
+        .current_dir(ROOT)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no option `--jsn`"));
+}
+
+#[test]
+fn the_short_demo_prints_the_walk_with_reasons_and_a_summary() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["xtask", "demo", "--debug", "--short"])
+        .env("XTASK_NO_MUSL", "1")
+        .current_dir(ROOT)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hooks = stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .count();
+    assert!(
+        stdout.contains(&format!(
+            "summary: {hooks} hooks, every one exited 0; unit active"
+        )),
+        "{stdout}"
+    );
+    // Each status change says why: the relation that arrived, the roles still missing.
+    assert!(stdout.contains("because: juju integrate: tempo-cluster with tempo-write (relation 10); tempo-cluster-relation-created; missing roles: querier, query-frontend, ingester, distributor, compactor"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "tempo-backend/0 joined (tempo-cluster-relation-joined); every role is there"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("== databags"),
+        "--short prints only the walk"
+    );
+}

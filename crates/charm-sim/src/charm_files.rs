@@ -2,7 +2,7 @@
 //! charm's `actions.yaml`/`config.yaml`, or the same sections of a source tree's
 //! `charmcraft.yaml` when those files are absent.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_json::Value;
@@ -64,6 +64,113 @@ pub fn config_defaults(dir: &Path) -> Result<BTreeMap<String, Value>, Declaratio
         })
         .filter(|(_, v)| !v.is_null())
         .collect())
+}
+
+/// What the charm declares in its metadata (`metadata.yaml`, or the same top-level keys of a
+/// source tree's `charmcraft.yaml`): its endpoints, containers and storage, which decide
+/// the hooks Juju can run for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CharmMeta {
+    /// The file it was read from (`metadata.yaml` or `charmcraft.yaml`).
+    pub file: String,
+    /// The charm's name.
+    pub name: String,
+    /// Endpoints by name, with their side and `limit`.
+    pub endpoints: BTreeMap<String, juju_charm::metadata::Endpoint>,
+    /// Workload containers by name.
+    pub containers: BTreeSet<String>,
+    /// Storage by name.
+    pub storage: BTreeSet<String>,
+}
+
+/// The unit's lifecycle hooks, which every charm gets, in Juju's names.
+pub const LIFECYCLE_HOOKS: &[&str] = &[
+    "install",
+    "start",
+    "stop",
+    "remove",
+    "config-changed",
+    "upgrade-charm",
+    "update-status",
+    "leader-elected",
+    "leader-settings-changed",
+];
+
+impl CharmMeta {
+    /// Reads the metadata of the charm in `dir`: `metadata.yaml`, else `charmcraft.yaml`
+    /// when that one has a `name` (a source tree); `None` when neither is there.
+    pub fn read(dir: &Path) -> Result<Option<Self>, DeclarationError> {
+        for name in ["metadata.yaml", "charmcraft.yaml"] {
+            let path = dir.join(name);
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let bad = |reason: String| DeclarationError {
+                file: path.display().to_string(),
+                reason,
+            };
+            let doc: serde_yaml::Value =
+                serde_yaml::from_str(&text).map_err(|e| bad(e.to_string()))?;
+            if name == "charmcraft.yaml" && doc.get("name").is_none() {
+                return Ok(None);
+            }
+            let meta = juju_charm::Metadata::parse(&text, &path).map_err(|e| bad(e.to_string()))?;
+            let names = |key: &str| -> Result<BTreeSet<String>, DeclarationError> {
+                match doc.get(key) {
+                    None | Some(serde_yaml::Value::Null) => Ok(BTreeSet::new()),
+                    Some(serde_yaml::Value::Mapping(m)) => Ok(m
+                        .keys()
+                        .filter_map(|k| k.as_str().map(str::to_owned))
+                        .collect()),
+                    Some(_) => Err(bad(format!("`{key}` is not a mapping"))),
+                }
+            };
+            return Ok(Some(Self {
+                file: name.to_owned(),
+                name: meta.name,
+                endpoints: meta.endpoints,
+                containers: names("containers")?,
+                storage: names("storage")?,
+            }));
+        }
+        Ok(None)
+    }
+
+    /// The hooks an agent without `dispatch` looks for under `hooks/` (contract §1.1), as
+    /// charmcraft links them: the lifecycle hooks, each endpoint's relation hooks (no
+    /// relation-broken on peers), each container's Pebble hooks; sorted. No `secret-*` links:
+    /// secrets came with Juju 3.0, whose agents always run `dispatch`.
+    pub fn legacy_hook_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = LIFECYCLE_HOOKS.iter().map(|s| (*s).to_owned()).collect();
+        for (name, ep) in &self.endpoints {
+            for kind in ["created", "joined", "changed", "departed", "broken"] {
+                if ep.role == juju_charm::metadata::Role::Peers && kind == "broken" {
+                    continue;
+                }
+                names.push(format!("{name}-relation-{kind}"));
+            }
+        }
+        for name in &self.containers {
+            for kind in ["ready", "check-failed", "check-recovered", "custom-notice"] {
+                names.push(format!("{name}-pebble-{kind}"));
+            }
+        }
+        names.sort();
+        names
+    }
+
+    /// Every hook Juju can run for this charm: the legacy ones, the secret hooks and each
+    /// storage's hooks; sorted.
+    pub fn hook_names(&self) -> Vec<String> {
+        let mut names = self.legacy_hook_names();
+        names.extend(crate::hook::SECRET_HOOKS.iter().map(|s| (*s).to_owned()));
+        for name in &self.storage {
+            names.push(format!("{name}-storage-attached"));
+            names.push(format!("{name}-storage-detaching"));
+        }
+        names.sort();
+        names
+    }
 }
 
 #[cfg(test)]

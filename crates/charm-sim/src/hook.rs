@@ -82,6 +82,9 @@ pub enum SimError {
     /// The state is invalid.
     #[error(transparent)]
     State(#[from] crate::state::StateError),
+    /// The state or the event is one Juju could never produce for this charm.
+    #[error(transparent)]
+    Inconsistent(#[from] crate::consistency::Refusal),
     /// Running the charm failed at the simulator's end.
     #[error("simulator I/O failed: {0}")]
     Io(#[from] std::io::Error),
@@ -225,6 +228,7 @@ pub fn prepare(
     seq: u64,
 ) -> Result<Prepared, SimError> {
     state.check()?;
+    crate::consistency::check(state, spec, charm_dir)?;
     let bad = |reason: String| SimError::Event {
         event: spec.event.clone(),
         reason,
@@ -349,6 +353,12 @@ pub fn prepare(
                     .clone()
                     .or_else(|| remote_unit.clone())
                     .unwrap_or_default();
+                if !rel.remote_units.contains(&departing) {
+                    return Err(bad(format!(
+                        "`{departing}` is not among relation {id}'s remote units ({}): Juju runs relation-departed only for a unit that joined; add it to `remote_units` in the state",
+                        rel.remote_units.join(", ")
+                    )));
+                }
                 rel.remote_units.retain(|u| *u != departing);
                 env.insert("JUJU_DEPARTING_UNIT".into(), departing);
             }
@@ -1039,8 +1049,39 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::redact;
-    use super::{ActionReport, LogLine};
+    use super::{prepare, ActionReport, EventSpec, LogLine};
     use std::collections::BTreeMap;
+
+    #[test]
+    fn relation_departed_is_for_a_unit_that_joined() {
+        let dir = tempfile::tempdir().expect("dir");
+        std::fs::write(
+            dir.path().join("metadata.yaml"),
+            "name: t\nrequires:\n  db: {interface: x}\n",
+        )
+        .expect("write");
+        let state = crate::State::from_yaml(
+            "unit: t/0\nrelations: [{id: 2, endpoint: db, remote_app: pg, remote_units: [pg/0]}]\n",
+        )
+        .expect("state");
+        let p = prepare(
+            &state,
+            &EventSpec::new("db-relation-departed").remote_unit("pg/0"),
+            dir.path(),
+            1,
+        )
+        .expect("pg/0 joined");
+        assert!(p.state.relation(2).expect("rel").remote_units.is_empty());
+        let e = prepare(
+            &state,
+            &EventSpec::new("db-relation-departed").remote_unit("pg/1"),
+            dir.path(),
+            1,
+        )
+        .expect_err("pg/1 never joined")
+        .to_string();
+        assert!(e.contains("only for a unit that joined"), "{e}");
+    }
 
     #[test]
     fn action_results_nest_at_dots_and_failures_say_why() {

@@ -9,9 +9,11 @@
 
 pub mod action_spec;
 pub mod charm_files;
+pub mod consistency;
 pub mod hook;
 pub mod inprocess;
 pub mod model;
+pub mod pack;
 pub mod pebble;
 pub mod process;
 pub mod scenario;

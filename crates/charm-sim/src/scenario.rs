@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::hook::{EventSpec, Report, SimError};
 use super::process::{run_process, ProcessOptions};
+use crate::consistency::{self, Declarations};
 use crate::state::{Relation, State};
 use juju_charm::Databag;
 
@@ -29,8 +30,7 @@ pub struct Scenario {
 
 /// One step: `install`, `{event: ..., relation: ..., remote_unit: ...}`, or a change of the
 /// world outside the unit (`{relate: ...}`, `{remote_writes: ...}`, `{container_up: ...}`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum StepSpec {
     /// Just the event name.
     Name(String),
@@ -38,6 +38,29 @@ pub enum StepSpec {
     Full(EventSpec),
     /// No hook: the world changes.
     Change(Change),
+}
+
+const STEP_SHAPES: &str = "a step is a hook name, {event: NAME, relation: ..., remote_unit: ...}, or one of {relate: RELATION}, {remote_writes: {relation, app, units}}, {container_up: CONTAINER}";
+
+impl<'de> Deserialize<'de> for StepSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let v = serde_yaml::Value::deserialize(d)?;
+        let key = |k: &str| v.get(k).is_some();
+        let parsed = match &v {
+            serde_yaml::Value::String(s) => return Ok(Self::Name(s.clone())),
+            serde_yaml::Value::Mapping(_) if key("event") => {
+                serde_yaml::from_value(v.clone()).map(Self::Full)
+            }
+            serde_yaml::Value::Mapping(_)
+                if key("relate") || key("remote_writes") || key("container_up") =>
+            {
+                serde_yaml::from_value(v.clone()).map(Self::Change)
+            }
+            _ => return Err(D::Error::custom(STEP_SHAPES)),
+        };
+        parsed.map_err(|e| D::Error::custom(crate::state::humanize(&e)))
+    }
 }
 
 impl StepSpec {
@@ -175,13 +198,23 @@ impl Change {
 impl Scenario {
     /// Reads a scenario file and its starting state.
     pub fn load(path: &Path) -> Result<(Self, State), SimError> {
-        let text = std::fs::read_to_string(path)?;
+        let read = |p: &Path| {
+            std::fs::read_to_string(p).map_err(|e| SimError::Event {
+                event: "scenario".into(),
+                reason: format!("cannot read `{}`: {e}", p.display()),
+            })
+        };
+        let text = read(path)?;
         let scenario: Self = serde_yaml::from_str(&text).map_err(crate::state::StateError::from)?;
         let state = match (&scenario.state, &scenario.state_file) {
             (Some(s), None) => s.clone(),
             (None, Some(f)) => {
                 let base = path.parent().unwrap_or(Path::new("."));
-                State::from_yaml(&std::fs::read_to_string(base.join(f))?)?
+                let file = base.join(f);
+                State::from_yaml(&read(&file)?).map_err(|e| SimError::Event {
+                    event: "scenario".into(),
+                    reason: format!("state_file `{}`: {e}", file.display()),
+                })?
             }
             _ => {
                 return Err(SimError::Event {
@@ -224,16 +257,33 @@ pub fn run_scenario_with(
 ) -> Result<(), SimError> {
     let mut state = state;
     let mut hooks = 0;
-    for step in steps {
+    // Juju could never run a misspelt hook: refuse the whole scenario before its first hook.
+    let decl = Declarations::read(charm_dir)?;
+    consistency::check_state(&state, &decl).map_err(|r| r.located("the state", "-"))?;
+    for (i, step) in steps.iter().enumerate() {
+        if let Some(spec) = step.spec() {
+            consistency::check_event_name(&spec, &decl, charm_dir)
+                .map_err(|r| r.located("the state", &format!("events[{i}] (`{}`)", spec.event)))?;
+        }
+    }
+    for (i, step) in steps.iter().enumerate() {
         let Some(spec) = step.spec() else {
             if let StepSpec::Change(c) = step {
                 c.apply(&mut state)?;
+                consistency::check_state(&state, &decl)
+                    .map_err(|r| r.located(&format!("events[{i}] ({})", c.describe()), "-"))?;
             }
             on_step(step, None);
             continue;
         };
         hooks += 1;
-        let report = run_process(&state, &spec, charm_dir, opts, hooks)?;
+        let report = match run_process(&state, &spec, charm_dir, opts, hooks) {
+            Err(SimError::Inconsistent(r)) => {
+                let at = format!("events[{i}] (`{}`)", spec.event);
+                return Err(r.located(&format!("the state before {at}"), &at).into());
+            }
+            other => other?,
+        };
         state = report.state.clone();
         on_step(step, Some(&report));
         if !report.ok() {

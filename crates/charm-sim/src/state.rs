@@ -331,12 +331,48 @@ impl Settings {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StateError {
-    /// Not YAML of the state's shape.
-    #[error("the state is not valid: {0}")]
-    Yaml(#[from] serde_yaml::Error),
+    /// Not YAML of the state's shape (the parser's message, in the state file's words).
+    #[error("{0}")]
+    Yaml(String),
     /// Inconsistent: something Juju could never produce.
-    #[error("the state is inconsistent: {0}")]
+    #[error("{0}")]
     Inconsistent(String),
+}
+
+impl From<serde_yaml::Error> for StateError {
+    fn from(e: serde_yaml::Error) -> Self {
+        Self::Yaml(humanize(&e))
+    }
+}
+
+/// The YAML parser's message without the names of Rust types: where (line, column, field)
+/// and what was expected, in the words of the file's format.
+pub fn humanize(e: &serde_yaml::Error) -> String {
+    let mut text = e.to_string();
+    for (jargon, plain) in [
+        (
+            "data did not match any variant of untagged enum FileState",
+            "a file is its text, or {content, permissions, user, group}",
+        ),
+        (
+            "data did not match any variant of untagged enum StepSpec",
+            "a step is a hook name, {event, relation, remote_unit, ...}, or one of {relate: ...}, {remote_writes: ...}, {container_up: ...}",
+        ),
+        ("expected struct State", "expected a state (a mapping with at least `unit:`)"),
+        ("expected struct Relation", "expected a relation ({id, endpoint, remote_app, ...})"),
+        ("expected struct ContainerState", "expected a container ({name, can_connect, ...})"),
+        ("expected struct EventSpec", "expected an event ({event, relation, remote_unit, ...})"),
+        ("expected struct Scenario", "expected a scenario (a mapping with `state:` or `state_file:`, and `events:`)"),
+        ("expected a sequence", "expected a list"),
+        ("expected a map", "expected a mapping"),
+        ("invalid type: ", "found "),
+    ] {
+        text = text.replace(jargon, plain);
+    }
+    if let Some(rest) = text.strip_prefix("found ") {
+        text = format!("found {rest}");
+    }
+    text
 }
 
 impl State {
