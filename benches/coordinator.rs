@@ -389,6 +389,25 @@ fn measure(charm: &Charm, case: &Case, ca: Option<&Ca>) -> (Figures, Option<usiz
         run(charm, state.path(), first, None, Some(next.path()));
         state = next;
     }
+    if let Some(keep) = std::env::var_os("BENCH_KEEP") {
+        // The measured state and the charm directory, to run again by hand.
+        let keep = Path::new(&keep);
+        let _ = std::fs::create_dir_all(keep);
+        let name: String = case
+            .label
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let _ = std::fs::copy(
+            state.path(),
+            keep.join(format!("{}-{name}.yaml", charm.name)),
+        );
+        let _ = std::process::Command::new("cp")
+            .args(["-rT"])
+            .arg(charm.dir.path())
+            .arg(keep.join(format!("{}-charm", charm.name)))
+            .status();
+    }
     let repeats = if charm.name == "rust" {
         case.repeats.0
     } else {
@@ -626,6 +645,11 @@ fn main() {
                 met(a.pebble_requests <= b.pebble_requests),
             );
         }
+        let _ = std::fs::create_dir_all(Path::new(ROOT).join("target/bench"));
+        let _ = std::fs::write(
+            Path::new(ROOT).join("target/bench/coordinator.partial.md"),
+            format!("{md}\n{details}\n{notes}"),
+        );
         if let Some(n) = case
             .label
             .strip_prefix("S3, ")

@@ -119,6 +119,10 @@ pub fn run(
             String::from_utf8_lossy(&output.stderr)
         )
     });
+    if wrap.is_some_and(|w| w.starts_with("valgrind")) && v["exit_code"] != 0 {
+        // Said by `instructions`, which then has no figure.
+        return v;
+    }
     assert_eq!(v["exit_code"], 0, "{} failed: {}", charm.name, v["stderr"]);
     v
 }
@@ -133,7 +137,22 @@ pub fn instructions(charm: &Charm, state: &Path, event: &[&str]) -> Option<u64> 
         "valgrind --tool=callgrind --trace-children=yes --trace-children-skip=*/tools/* --callgrind-out-file={}/cg.%p",
         out.path().display()
     );
-    run(charm, state, event, Some(&wrap), None);
+    let v = run(charm, state, event, Some(&wrap), None);
+    if v["exit_code"] != 0 {
+        let tail: String = v["stderr"]
+            .as_str()
+            .unwrap_or_default()
+            .lines()
+            .rev()
+            .take(12)
+            .collect::<Vec<_>>()
+            .join(" | ");
+        eprintln!(
+            "{}: the hook failed under callgrind (exit {}), no instruction count: {tail}",
+            charm.name, v["exit_code"]
+        );
+        return None;
+    }
     let mut total = 0;
     for e in std::fs::read_dir(out.path()).ok()? {
         let text = std::fs::read_to_string(e.ok()?.path()).ok()?;
