@@ -6,13 +6,18 @@
 //!
 //! `TEMPO_OPERATORS_SRC` is a checkout of https://github.com/canonical/tempo-operators (the
 //! recorded states used commit 85a88de); never committed here. Without it the Python column
-//! is skipped with a message. `BENCH_QUICK=1` runs fewer repeats.
+//! is skipped with a message. `BENCH_QUICK=1` runs fewer repeats; `BENCH_ONLY=<words>` only
+//! the cases whose label contains them; `BENCH_PYTHON_CACHE=1` keeps the Python column in
+//! target/bench/python-coordinator.json and reuses it for the same states and Python commit
+//! (`=only`: never measures Python, reports what the cache holds); `BENCH_KEEP=<dir>` keeps
+//! the measured states and charm directories. Needs the `openssl` CLI for the TLS cases.
 //!
-//! Cases: a `tempo-cluster-relation-changed` with S3, 6 workers (one application per role)
-//! and 10 tracing requirers, seen for the first time; a steady-state `update-status` on the
-//! state that hook left (each charm its own); a growth curve of
-//! `tempo-cluster-relation-changed` over 1, 10 and 100 worker units. Per hook: wall time,
-//! instructions (callgrind, charm process only), peak RSS, hook-tool calls, Pebble requests.
+//! Cases: the whole COS deployment ([`full_cos`]) with the certificate issued: its
+//! `tempo-cluster-relation-changed`, and a steady `update-status` on the state that hook left
+//! (each charm its own); a growth curve of `tempo-cluster-relation-changed` over 1, 10, 100
+//! and 1,000 worker units (`all`). Per hook: wall time, instructions (callgrind, charm
+//! process only), peak RSS, hook-tool calls, Pebble requests, each ours/Python; the slope per
+//! worker unit from the curve.
 //! The table goes to stdout and target/bench/coordinator.md.
 
 use std::fmt::Write as _;
@@ -529,6 +534,13 @@ fn main() {
                     .then(|| cache.entries.get(&key).and_then(Figures::from_json))
                     .flatten();
                 match cached {
+                    None if std::env::var("BENCH_PYTHON_CACHE").as_deref() == Ok("only") => {
+                        eprintln!(
+                            "{}: python not in the cache, not measured (BENCH_PYTHON_CACHE=only)",
+                            case.label
+                        );
+                        None
+                    }
                     Some(f) => {
                         from_cache = true;
                         b_issued = cache.entries[&key]["issued"].as_u64().map(|n| n as usize);

@@ -33,6 +33,14 @@ const MAX_URL: usize = 2048;
 
 /// The key each unit writes its FQDN under in its peer databag (as the Python coordinator does).
 pub const PEER_FQDN_KEY: &str = "fqdn";
+/// The key each unit writes its raw FQDN under in its peer databag (as coordinated-workers does).
+pub const PEER_HOSTNAME_KEY: &str = "hostname";
+/// Prometheus scrapes us over this endpoint (prometheus_scrape).
+pub const METRICS: &str = "metrics-endpoint";
+/// Grafana takes our dashboards over this endpoint (grafana_dashboard).
+pub const DASHBOARDS: &str = "grafana-dashboard";
+/// The blackbox exporter probes us over this endpoint (blackbox_probes).
+pub const PROBES: &str = "probes";
 
 /// The ingress relation, as the leader sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +58,9 @@ pub struct Peers {
     pub relation: RelationId,
     /// The other units and the FQDN each wrote, if it did (read only when needed).
     pub units: Vec<(UnitName, Option<String>)>,
+    /// The other units and the `hostname` each wrote, when valid, in unit order (read by the
+    /// leader when Prometheus is related: each unit's exporter is scraped there).
+    pub hostnames: Vec<(UnitName, String)>,
 }
 
 /// The charm's own config, validated.
@@ -129,6 +140,8 @@ pub struct Inputs {
     pub app: String,
     /// The model (namespace).
     pub model: String,
+    /// The model's uuid.
+    pub model_uuid: String,
     /// This unit.
     pub unit: UnitName,
     /// This pod's FQDN when it is a Kubernetes one.
@@ -161,6 +174,12 @@ pub struct Inputs {
     pub resolver: Option<String>,
     /// Whether the pod has IPv6.
     pub ipv6: bool,
+    /// The metrics-endpoint relations (every unit writes its address there).
+    pub metrics: Vec<RelationId>,
+    /// The grafana-dashboard relations (read by the leader only).
+    pub dashboards: Vec<RelationId>,
+    /// The probes relations (read by the leader only).
+    pub probes: Vec<RelationId>,
     /// The declared-but-unserved endpoints that are related ([`crate::unserved`]).
     pub unserved: Vec<&'static str>,
 }
@@ -175,9 +194,16 @@ pub fn writes_peer_fqdn(event: &Event) -> bool {
                     RelationEventKind::Created | RelationEventKind::Joined
                 )
         }
-        Event::UpgradeCharm | Event::ConfigChanged => true,
+        Event::UpgradeCharm => true,
         _ => false,
     }
+}
+
+/// Whether this event is one where the unit (re)writes its `hostname` to the peer databag:
+/// every event coordinated-workers reconciles on, but update-status (the hostname of a
+/// unit's pod never changes between two hooks; the write would be a call for nothing).
+pub fn writes_peer_hostname(event: &Event) -> bool {
+    !matches!(event, Event::UpdateStatus | Event::Action { .. })
 }
 
 /// The relation being broken in this hook, which must not be used any more.
@@ -236,6 +262,18 @@ pub fn parse_peer_fqdn(bag: &Databag) -> Option<String> {
     ok.then_some(fqdn)
 }
 
+/// The raw `hostname` a peer wrote (coordinated-workers writes `socket.getfqdn()` as is): a
+/// DNS name of letters, digits, `.` and `-`, at most 253 bytes; anything else is ignored.
+pub fn parse_peer_hostname(bag: &Databag) -> Option<String> {
+    let h = bag.get(PEER_HOSTNAME_KEY)?;
+    let ok = !h.is_empty()
+        && h.len() <= 253
+        && !h.starts_with(['.', '-'])
+        && h.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    ok.then(|| h.clone())
+}
+
 /// The peer databag value for our FQDN.
 pub fn peer_fqdn_value(fqdn: &str) -> String {
     let mut s = String::new();
@@ -260,7 +298,21 @@ pub fn read<R: Runner>(
 
     let tempo_api = live(tools.relation_ids(TEMPO_API)?);
     let ingress_rel = live(tools.relation_ids(INGRESS)?).into_iter().next();
-    let need_peers = writes_peer_fqdn(&ctx.event) || (leader && ingress_rel.is_some());
+    let metrics = live(tools.relation_ids(METRICS)?);
+    let (dashboards, probes) = if leader {
+        (
+            live(tools.relation_ids(DASHBOARDS)?),
+            live(tools.relation_ids(PROBES)?),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    // The peers' hostnames are scraped (their exporters) by the leader's metrics jobs.
+    let peer_hostnames = leader && !metrics.is_empty();
+    let need_peers = writes_peer_fqdn(&ctx.event)
+        || writes_peer_hostname(&ctx.event)
+        || (leader && ingress_rel.is_some())
+        || peer_hostnames;
     let peer_rel = if need_peers {
         live(tools.relation_ids(PEERS)?).into_iter().next()
     } else {
@@ -268,7 +320,8 @@ pub fn read<R: Runner>(
     };
 
     let mut ingress = None;
-    if let (true, Some(relation)) = (leader, ingress_rel) {
+    // Non-leaders read Traefik's address only to give Prometheus the external host.
+    if let (true, Some(relation)) = (leader || !metrics.is_empty(), ingress_rel) {
         match unless_gone(read_remote_app_bag(ctx, tools, &relation))? {
             Some(traefik) => ingress = Some(Ingress { relation, traefik }),
             None => {
@@ -280,14 +333,22 @@ pub fn read<R: Runner>(
     let mut peers = None;
     if let Some(relation) = peer_rel {
         let mut units = Vec::new();
-        if leader && ingress.is_some() {
+        let mut hostnames = Vec::new();
+        if leader && (ingress.is_some() || peer_hostnames) {
             for unit in unless_gone(remote_units(ctx, tools, &relation))?.unwrap_or_default() {
                 let bag = unless_gone(tools.relation_get_unit(&relation, &unit))?;
                 let fqdn = bag.as_ref().and_then(parse_peer_fqdn);
+                if let Some(h) = bag.as_ref().and_then(parse_peer_hostname) {
+                    hostnames.push((unit.clone(), h));
+                }
                 units.push((unit, fqdn));
             }
         }
-        peers = Some(Peers { relation, units });
+        peers = Some(Peers {
+            relation,
+            units,
+            hostnames,
+        });
     }
 
     let s3 = match live(tools.relation_ids(S3)?).into_iter().next() {
@@ -348,6 +409,7 @@ pub fn read<R: Runner>(
         unserved,
         app: ctx.app().to_owned(),
         model: ctx.model_name.clone(),
+        model_uuid: ctx.model_uuid.clone(),
         unit: ctx.unit.clone(),
         own_fqdn,
         event: ctx.event.clone(),
@@ -356,6 +418,9 @@ pub fn read<R: Runner>(
         tempo_api,
         ingress,
         peers,
+        metrics,
+        dashboards,
+        probes,
     })
 }
 

@@ -7,9 +7,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod dashboards;
 pub mod inputs;
 pub mod nginx;
+pub mod probes;
 pub mod reconcile;
+pub mod scrape;
 pub mod tempo_config;
 pub mod unserved;
 pub mod urls;
@@ -93,9 +96,9 @@ pub fn handles(event: &Event) -> bool {
                 | "grafana-source"
                 | "receive-datasource"
                 | "catalogue"
-                | "metrics-endpoint"
-                | "grafana-dashboard"
-                | "probes"
+                | inputs::METRICS
+                | inputs::DASHBOARDS
+                | inputs::PROBES
                 | "logging"
                 | "self-charm-tracing"
                 | "self-workload-tracing"

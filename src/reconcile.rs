@@ -366,6 +366,9 @@ pub fn reconcile(i: &Inputs) -> Plan {
         receivers: Vec::new(),
     };
 
+    super::scrape::plan_peer_hostname(i, &server_name, &mut plan);
+    super::dashboards::plan(i, &mut plan);
+
     // The coordinator's own statuses, as the Python coordinator orders them.
     let c = cluster(i);
     let mut problems: Vec<Status> = Vec::new();
@@ -470,10 +473,23 @@ pub fn reconcile(i: &Inputs) -> Plan {
             Err(e) => problems.push(Status::blocked(format!("ingress: {e}"))),
         }
     }
+    if let (false, Some(ing)) = (i.leader, &i.ingress) {
+        // Read on non-leaders for Prometheus' unit address only.
+        if let Ok(TraefikAddress::Ready {
+            scheme,
+            external_host,
+        }) = traefik_address(&ing.traefik)
+        {
+            external = Some(format!("{scheme}://{external_host}"));
+        }
+    }
     let tempo_urls = TempoUrls {
         direct: direct.clone(),
         external: external.clone(),
     };
+    let scheme = super::scrape::Scheme::default();
+    super::scrape::plan(i, &tempo_urls, &host, &server_name, scheme, &mut plan);
+    super::probes::plan(i, &tempo_urls, &mut plan);
     let base = tempo_urls.most_external().to_owned();
     let receiver_url = |p: ReceiverProtocol| match p.transport() {
         TransportProtocolType::Grpc => {
@@ -597,7 +613,7 @@ pub fn reconcile(i: &Inputs) -> Plan {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::inputs::{Config, Ingress, Peers, S3Relation};
     use charm_interfaces::tempo_cluster::{
@@ -624,10 +640,11 @@ mod tests {
         }
     }
 
-    fn inputs(leader: bool) -> Inputs {
+    pub(crate) fn inputs(leader: bool) -> Inputs {
         Inputs {
             app: "tempo".into(),
             model: "cos".into(),
+            model_uuid: "5f0c7e2a-3b9d-4c61-8a47-0d2e6b1f9a53".into(),
             unit: UnitName::new("tempo", 0),
             own_fqdn: None,
             event: Event::UpdateStatus,
@@ -654,6 +671,9 @@ mod tests {
             opened_ports: vec![],
             resolver: Some("10.152.183.10".into()),
             ipv6: false,
+            metrics: vec![],
+            dashboards: vec![],
+            probes: vec![],
             unserved: vec![],
         }
     }
@@ -769,6 +789,7 @@ mod tests {
         i.peers = Some(Peers {
             relation: RelationId::new("peers", 3),
             units: vec![],
+            hostnames: vec![],
         });
         let plan = reconcile(&i);
         let (data, _) = plan.tempo_api.expect("publishes");

@@ -82,6 +82,12 @@ fn leader_elected_tool_calls_are_exactly_these() {
             "is-leader --format=json",
             "relation-ids tempo-api --format=json",
             "relation-ids ingress --format=json",
+            // COS: Prometheus (every unit), dashboards and probes (the leader).
+            "relation-ids metrics-endpoint --format=json",
+            "relation-ids grafana-dashboard --format=json",
+            "relation-ids probes --format=json",
+            // Where our `hostname` goes (no peer relation in this state: nothing written).
+            "relation-ids peers --format=json",
             "relation-ids s3 --format=json",
             "relation-list --format=json --app -r s3:900",
             "relation-get --format=json -r s3:900 --app - s3-integrator",
@@ -108,7 +114,7 @@ fn leader_elected_tool_calls_are_exactly_these() {
         ]
     );
     let stdin: serde_json::Value =
-        serde_json::from_str(r.calls[23].stdin.as_deref().unwrap_or("")).unwrap();
+        serde_json::from_str(r.calls[27].stdin.as_deref().unwrap_or("")).unwrap();
     assert_eq!(
         stdin,
         json!({"http": HTTP, "grpc": GRPC}),
@@ -523,9 +529,11 @@ fn steady_state_update_status_calls() {
         );
         let by_tool = r.calls_by_tool();
         assert_eq!(by_tool.get("relation-set"), Some(&(n as usize + 1)));
-        // 18 reads (config, leadership, ten endpoints, S3, the worker, the ports), five
-        // ports opened on this first reconcile, the writes, two statuses.
-        assert_eq!(r.calls.len(), 25 + n as usize + 1, "{:?}", tools(&r));
+        // 21 reads (config, leadership, thirteen endpoints (metrics-endpoint,
+        // grafana-dashboard and probes among them; no peers: update-status does not rewrite
+        // the hostname), S3, the worker, the ports), five ports opened on this first
+        // reconcile, the writes, two statuses.
+        assert_eq!(r.calls.len(), 28 + n as usize + 1, "{:?}", tools(&r));
     }
 }
 
@@ -542,14 +550,14 @@ fn six_worker_units_cost_one_read_each_and_one_write_per_application() {
         .enumerate()
         .map(|(i, role)| deploy::worker_relation(910 + i as u32, role, role, 1))
         .collect();
-    // 22 calls whatever the workers (config, leadership, the other endpoints, S3, ports on
-    // the first reconcile, statuses), then per worker application relation-list, its app
-    // bag and one write, and one read per unit.
+    // 26 calls whatever the workers (config, leadership, the other endpoints (the COS ones
+    // and peers among them), S3, ports on the first reconcile, statuses), then per worker
+    // application relation-list, its app bag and one write, and one read per unit.
     for (shape, relations, apps) in [
         ("one app, six units", one_app, 1),
         ("six apps, one unit each", six_apps, 6),
     ] {
-        let total = 22 + 3 * apps + 6;
+        let total = 26 + 3 * apps + 6;
         let yaml = format!(
             "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}relations:\n{s3}{relations}"
         );

@@ -179,7 +179,8 @@ fn scenario_runs_events_in_order_carrying_state() {
         .iter()
         .map(|r| r["event"].as_str().unwrap())
         .collect();
-    assert_eq!(events.len(), 31, "{events:?}");
+    // 31 hooks, and 6 for Prometheus, Grafana's dashboards and the blackbox exporter.
+    assert_eq!(events.len(), 37, "{events:?}");
     assert_eq!(
         events[..8],
         [
@@ -198,14 +199,16 @@ fn scenario_runs_events_in_order_carrying_state() {
         .map(|r| r["unit_status"]["status"].as_str().unwrap())
         .collect();
     // Blocked until the third worker brings the missing roles (hook 19), then active; waiting
-    // while Traefik is related but has not sent its address (hooks 27-29).
+    // while Traefik is related but has not sent its address (hooks 33-35, after the six COS
+    // hooks).
     assert!(
         statuses[..18].iter().all(|s| *s == "blocked"),
         "{statuses:?}"
     );
     assert_eq!(statuses[18], "active", "{statuses:?}");
-    assert_eq!(statuses[26..29], ["waiting"; 3]);
-    assert_eq!(statuses[29..], ["active"; 2]);
+    assert_eq!(statuses[26..32], ["active"; 6]);
+    assert_eq!(statuses[32..35], ["waiting"; 3]);
+    assert_eq!(statuses[35..], ["active"; 2]);
     let rel = |r: &Value, endpoint: &str, id: u64| -> Value {
         r["relations"]
             .as_array()

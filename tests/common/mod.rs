@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod bins;
+pub mod cos;
 pub mod deploy;
 pub mod recorded;
 pub use bins::workspace_bin;

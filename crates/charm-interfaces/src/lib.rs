@@ -2,6 +2,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod blackbox_probes;
+pub mod grafana_dashboard;
+pub mod prometheus_scrape;
 pub mod pyjson;
 pub mod s3;
 pub mod tempo_api;
