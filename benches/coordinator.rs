@@ -20,6 +20,9 @@
 //! worker unit from the curve.
 //! The table goes to stdout and target/bench/coordinator.md.
 
+// tests/common's bins.rs and deploy.rs are also benches/common's.
+#![allow(clippy::duplicate_mod)]
+
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -30,7 +33,7 @@ use common::*;
 
 /// The tests' helpers, for tests/common/recorded.rs (a recorded state as a simulator state).
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod tests_common;
 use tests_common::recorded;
 
