@@ -105,7 +105,7 @@ fn python(src: &Path) -> Result<Charm, String> {
 }
 
 /// Both containers up, the commands both charms run there answered.
-const CONTAINERS: &str = "containers:\n  - name: nginx\n    exec: [{command: [nginx, -s, reload], stdout: '', exit_code: 0}, {command: [update-ca-certificates], stdout: '', exit_code: 0}]\n  - name: nginx-prometheus-exporter\n";
+const CONTAINERS: &str = "containers:\n  - name: nginx\n    exec: [{command: [nginx, -t], stdout: '', exit_code: 0}, {command: [nginx, -s, reload], stdout: '', exit_code: 0}, {command: [update-ca-certificates], stdout: '', exit_code: 0}]\n  - name: nginx-prometheus-exporter\n";
 
 /// A leader with both containers up, S3, the given worker relations and `tracing`
 /// requirers asking for otlp_grpc.

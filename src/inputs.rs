@@ -5,10 +5,14 @@
 
 use std::collections::BTreeSet;
 
+use charm_interfaces::grammar::{DnsName, HttpUrl};
 use charm_interfaces::s3::{S3ConnectionInfo, S3Error};
 use charm_interfaces::tempo_cluster::{ClusterRequirerAppData, ClusterRequirerUnitData, WorkerApp};
 use charm_interfaces::tracing::{ReadError, ReceiverProtocol, TracingRequirerAppData};
 use charm_interfaces::{pyjson, tempo_cluster};
+
+use crate::datasource_exchange::{self, ExchangeRelation};
+use crate::grafana_source::{self, GrafanaRelation};
 use juju_charm::{
     Context, Databag, ErrorKind, Event, HookToolError, HookTools, Port, RelationEventKind,
     RelationId, Runner, UnitName,
@@ -72,6 +76,10 @@ pub struct Config {
     pub always_enable: BTreeSet<ReceiverProtocol>,
     /// Deprecated options that are set (`cpu_limit`, `memory_limit`).
     pub deprecated_set: Vec<&'static str>,
+    /// Options whose value is outside what their consumer accepts: while any is, nothing is
+    /// pushed (the workers and nginx keep their last configuration; falling back to a
+    /// default could, for `retention-period`, have the compactor delete data).
+    pub invalid: Vec<&'static str>,
 }
 
 impl Default for Config {
@@ -80,36 +88,108 @@ impl Default for Config {
             retention_hours: 720,
             always_enable: BTreeSet::new(),
             deprecated_set: Vec::new(),
+            invalid: Vec::new(),
         }
     }
 }
 
-/// Reads the options this charm acts on; a problem is reported, never fatal.
+/// The largest `retention-period`: Tempo parses it as a Go `time.Duration` (`720h`), whose
+/// maximum is 2^63-1 ns, 2,562,047 whole hours.
+pub const MAX_RETENTION_HOURS: i64 = i64::MAX / 3_600_000_000_000;
+
+/// Whether `s` is a Kubernetes resource quantity (`500m`, `1.5`, `2Gi`, `1e3`): a
+/// non-negative decimal number and an optional suffix (binary `Ki`..`Ei`, decimal
+/// `n u m k M G T P E`, or an exponent `e`/`E` with an optional sign).
+pub fn is_k8s_quantity(s: &str) -> bool {
+    let s = s.strip_prefix('+').unwrap_or(s);
+    let num_len = s
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b'.')
+        .count();
+    let (num, suffix) = s.split_at(num_len);
+    let number_ok = match num.split_once('.') {
+        None => !num.is_empty(),
+        Some((a, b)) => {
+            !b.contains('.')
+                && (!a.is_empty() || !b.is_empty())
+                && a.bytes().chain(b.bytes()).all(|c| c.is_ascii_digit())
+        }
+    };
+    let suffix_ok = matches!(
+        suffix,
+        "" | "Ki"
+            | "Mi"
+            | "Gi"
+            | "Ti"
+            | "Pi"
+            | "Ei"
+            | "n"
+            | "u"
+            | "m"
+            | "k"
+            | "M"
+            | "G"
+            | "T"
+            | "P"
+            | "E"
+    ) || suffix
+        .strip_prefix(['e', 'E'])
+        .map(|e| e.strip_prefix(['+', '-']).unwrap_or(e))
+        .is_some_and(|e| !e.is_empty() && e.len() <= 3 && e.bytes().all(|c| c.is_ascii_digit()));
+    number_ok && suffix_ok && s.len() <= 64
+}
+
+/// Reads the options this charm acts on, each checked against what its consumer accepts;
+/// each problem says how to fix it (`juju config`).
 pub fn parse_config(config: &serde_json::Map<String, serde_json::Value>) -> (Config, Vec<String>) {
     let mut c = Config::default();
     let mut problems = Vec::new();
+    let shown = |v: &serde_json::Value| {
+        juju_charm::context::truncate(&v.to_string(), 40)
+            .escape_debug()
+            .to_string()
+    };
     match config.get("retention-period") {
         None | Some(serde_json::Value::Null) => {}
-        Some(v) => match v.as_i64().filter(|h| *h > 0) {
+        Some(v) => match v.as_i64().filter(|h| (1..=MAX_RETENTION_HOURS).contains(h)) {
             Some(h) => c.retention_hours = h,
-            None => problems.push(format!(
-                "retention-period must be a positive number of hours, got `{}`; run `juju config <app> retention-period=720`",
-                juju_charm::context::truncate(&v.to_string(), 40)
-            )),
+            None => {
+                c.invalid.push("retention-period");
+                problems.push(format!(
+                    "retention-period must be a whole number of hours from 1 to {MAX_RETENTION_HOURS} (Tempo's longest duration), got `{}`; run `juju config <app> retention-period=720`",
+                    shown(v)
+                ));
+            }
         },
     }
     for p in ReceiverProtocol::ALL {
-        if config.get(&format!("always_enable_{p}")) == Some(&serde_json::Value::Bool(true)) {
-            c.always_enable.insert(p);
+        let key = format!("always_enable_{p}");
+        match config.get(&key) {
+            None | Some(serde_json::Value::Null) | Some(serde_json::Value::Bool(false)) => {}
+            Some(serde_json::Value::Bool(true)) => {
+                c.always_enable.insert(p);
+            }
+            Some(v) => {
+                c.invalid.push("always_enable_*");
+                problems.push(format!(
+                    "{key} must be true or false, got `{}`; run `juju config <app> {key}=false`",
+                    shown(v)
+                ));
+            }
         }
     }
     for k in ["cpu_limit", "memory_limit"] {
-        if config
-            .get(k)
-            .and_then(|v| v.as_str())
-            .is_some_and(|v| !v.is_empty())
-        {
-            c.deprecated_set.push(k);
+        match config.get(k) {
+            None | Some(serde_json::Value::Null) => {}
+            Some(serde_json::Value::String(v)) if v.is_empty() => {}
+            Some(serde_json::Value::String(v)) if is_k8s_quantity(v) => c.deprecated_set.push(k),
+            Some(v) => {
+                c.invalid.push(k);
+                problems.push(format!(
+                    "{k} must be a Kubernetes quantity (`500m`, `2Gi`), got `{}`; it is deprecated and ignored: run `juju config <app> --reset {k}`",
+                    shown(v)
+                ));
+            }
         }
     }
     (c, problems)
@@ -140,7 +220,7 @@ pub struct Inputs {
     pub app: String,
     /// The model (namespace).
     pub model: String,
-    /// The model's uuid.
+    /// The model's uuid (`JUJU_MODEL_UUID`).
     pub model_uuid: String,
     /// This unit.
     pub unit: UnitName,
@@ -166,8 +246,16 @@ pub struct Inputs {
     pub workers: Vec<WorkerApp>,
     /// The tracing requirers and what each asks for.
     pub tracing: Vec<TracingRequirer>,
-    /// Remote-write URLs from Prometheus units, sorted.
-    pub remote_write: Vec<String>,
+    /// Remote-write URLs from Prometheus units, normalised, sorted and deduplicated.
+    pub remote_write: Vec<HttpUrl>,
+    /// The applications on send-remote-write that have units.
+    pub remote_write_apps: BTreeSet<String>,
+    /// grafana-source relations and Grafana's replies (read by the leader only).
+    pub grafana_sources: Vec<GrafanaRelation>,
+    /// receive-datasource relations and their datasources (read by the leader only).
+    pub datasource_exchange: Vec<ExchangeRelation>,
+    /// catalogue relations (listed by the leader only).
+    pub catalogue: Vec<RelationId>,
     /// The ports opened now.
     pub opened_ports: Vec<Port>,
     /// This pod's DNS server (`/etc/resolv.conf`).
@@ -248,18 +336,14 @@ fn remote_units<R: Runner>(
 }
 
 /// The JSON-quoted FQDN a peer wrote (cosl's DatabagModel writes `json.dumps(value)`);
-/// a bare string is accepted too. Bounded: anything long or odd is ignored.
+/// a bare string is accepted too. A [`DnsName`], normalised; anything else is ignored.
 pub fn parse_peer_fqdn(bag: &Databag) -> Option<String> {
     let raw = bag.get(PEER_FQDN_KEY)?;
     if raw.len() > 300 {
         return None;
     }
     let fqdn = serde_json::from_str::<String>(raw).unwrap_or_else(|_| raw.clone());
-    let ok = !fqdn.is_empty()
-        && fqdn
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
-    ok.then_some(fqdn)
+    fqdn.parse::<DnsName>().ok().map(|d| d.to_string())
 }
 
 /// The raw `hostname` a peer wrote (coordinated-workers writes `socket.getfqdn()` as is): a
@@ -375,20 +459,53 @@ pub fn read<R: Runner>(
         }
     }
     let mut remote_write = Vec::new();
+    let mut remote_write_apps = BTreeSet::new();
     for relation in live(tools.relation_ids(REMOTE_WRITE)?) {
-        for unit in unless_gone(remote_units(ctx, tools, &relation))?.unwrap_or_default() {
+        let units = unless_gone(remote_units(ctx, tools, &relation))?.unwrap_or_default();
+        remote_write_apps.extend(units.first().map(|u| u.app().to_owned()));
+        for unit in units {
             let Some(bag) = unless_gone(tools.relation_get_unit(&relation, &unit))? else {
                 continue;
             };
-            if let Some(url) = parse_remote_write(&bag) {
-                remote_write.push(url);
-            } else if bag.contains_key("remote_write") {
-                tracing::warn!(relation = %relation, unit = %unit, "ignoring a remote_write that is not {{\"url\": \"http(s)://...\"}}");
+            match parse_remote_write(&bag) {
+                Some(Ok(url)) => remote_write.push(url),
+                Some(Err(why)) => {
+                    tracing::warn!(relation = %relation, unit = %unit, "ignoring the remote_write of {unit}: it {why}");
+                }
+                None => {}
             }
         }
     }
     remote_write.sort();
     remote_write.dedup();
+
+    // Grafana's replies, Loki's and Mimir's datasources and the catalogue matter to the
+    // leader alone: units write nothing there.
+    let (mut grafana_sources, mut datasource_exchange, mut catalogue) =
+        (Vec::new(), Vec::new(), Vec::new());
+    if leader {
+        for relation in live(tools.relation_ids(grafana_source::ENDPOINT)?) {
+            let known = ctx.event.remote_app_on(&relation);
+            match unless_gone(tools.remote_app_databag(&relation, known))? {
+                Some(Some((app, bag))) => {
+                    grafana_sources.push(GrafanaRelation::read(relation, &app, &bag))
+                }
+                Some(None) => grafana_sources.push(GrafanaRelation {
+                    relation,
+                    reply: Ok(None),
+                }),
+                None => {}
+            }
+        }
+        for relation in live(tools.relation_ids(datasource_exchange::ENDPOINT)?) {
+            let known = ctx.event.remote_app_on(&relation);
+            if let Some(Some((app, bag))) = unless_gone(tools.remote_app_databag(&relation, known))?
+            {
+                datasource_exchange.push(ExchangeRelation::read(relation, app, &bag));
+            }
+        }
+        catalogue = live(tools.relation_ids(crate::catalogue::ENDPOINT)?);
+    }
     let mut unserved = Vec::new();
     for (endpoint, _) in crate::unserved::UNSERVED {
         if !live(tools.relation_ids(endpoint)?).is_empty() {
@@ -403,6 +520,10 @@ pub fn read<R: Runner>(
         workers,
         tracing,
         remote_write,
+        remote_write_apps,
+        grafana_sources,
+        datasource_exchange,
+        catalogue,
         opened_ports,
         resolver: host.resolver(),
         ipv6: host.ipv6(),
@@ -424,17 +545,24 @@ pub fn read<R: Runner>(
     })
 }
 
-/// A Prometheus unit's `remote_write`: `{"url": "http(s)://..."}`, bounded.
-pub fn parse_remote_write(bag: &Databag) -> Option<String> {
+/// A Prometheus unit's `remote_write`: `{"url": "http(s)://host[:port][/path]"}`, bounded,
+/// in the strict URL grammar ([`HttpUrl`]: no user info, query or fragment, a path of safe
+/// characters), normalised. `Err` says what is wrong without quoting it.
+pub fn parse_remote_write(bag: &Databag) -> Option<Result<HttpUrl, String>> {
     let raw = bag.get("remote_write")?;
     if raw.len() > MAX_URL {
-        return None;
+        return Some(Err(format!("is longer than {MAX_URL} bytes")));
     }
-    let v: serde_json::Value = serde_json::from_str(raw).ok()?;
-    let url = v.get("url")?.as_str()?;
-    let parsed = url::Url::parse(url).ok()?;
-    (matches!(parsed.scheme(), "http" | "https") && parsed.host_str().is_some())
-        .then(|| url.to_owned())
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(raw) else {
+        return Some(Err("is not JSON".into()));
+    };
+    let Some(url) = v.get("url").and_then(|u| u.as_str()) else {
+        return Some(Err("is not {\"url\": \"...\"}".into()));
+    };
+    Some(
+        url.parse::<HttpUrl>()
+            .map_err(|e| format!("has a url that {e}")),
+    )
 }
 
 /// One worker application: its role and each unit's data. Units are read in unit order;
@@ -499,6 +627,58 @@ pub fn host_fqdn() -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn config_is_checked_against_its_consumers() {
+        let parse = |pairs: serde_json::Value| {
+            let serde_json::Value::Object(m) = pairs else {
+                unreachable!()
+            };
+            parse_config(&m)
+        };
+        let (c, p) = parse(
+            serde_json::json!({"retention-period": 2562047, "cpu_limit": "500m", "memory_limit": "1.5Gi", "always_enable_zipkin": true}),
+        );
+        assert!(p.is_empty() && c.invalid.is_empty(), "{p:?}");
+        assert_eq!(c.retention_hours, 2_562_047);
+        assert_eq!(c.deprecated_set, ["cpu_limit", "memory_limit"]);
+        assert!(c.always_enable.contains(&ReceiverProtocol::Zipkin));
+        for (bad, option) in [
+            (
+                serde_json::json!({"retention-period": 0}),
+                "retention-period",
+            ),
+            (
+                serde_json::json!({"retention-period": -5}),
+                "retention-period",
+            ),
+            (
+                serde_json::json!({"retention-period": 2562048}),
+                "retention-period",
+            ),
+            (
+                serde_json::json!({"retention-period": "720h"}),
+                "retention-period",
+            ),
+            (
+                serde_json::json!({"always_enable_zipkin": "yes"}),
+                "always_enable_*",
+            ),
+            (serde_json::json!({"cpu_limit": "1 core"}), "cpu_limit"),
+            (serde_json::json!({"memory_limit": "-1Gi"}), "memory_limit"),
+            (serde_json::json!({"memory_limit": "1GB"}), "memory_limit"),
+        ] {
+            let (c, p) = parse(bad.clone());
+            assert_eq!(c.invalid, [option], "{bad}");
+            assert!(p[0].contains("juju config"), "{p:?}");
+        }
+        for ok in ["1", "0.5", ".5", "100m", "1e3", "2E-2", "64Ki", "+1"] {
+            assert!(is_k8s_quantity(ok), "{ok}");
+        }
+        for bad in ["", "m", "1..2", "1mi", "1 Gi", "1e", "0x10", "1.2.3"] {
+            assert!(!is_k8s_quantity(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn peer_fqdn_round_trip_and_bounds() {

@@ -7,7 +7,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod catalogue;
 pub mod dashboards;
+pub mod datasource_exchange;
+pub mod grafana_source;
 pub mod inputs;
 pub mod nginx;
 pub mod probes;
@@ -93,9 +96,9 @@ pub fn handles(event: &Event) -> bool {
                 | inputs::S3
                 | inputs::TRACING
                 | inputs::REMOTE_WRITE
-                | "grafana-source"
-                | "receive-datasource"
-                | "catalogue"
+                | grafana_source::ENDPOINT
+                | datasource_exchange::ENDPOINT
+                | catalogue::ENDPOINT
                 | inputs::METRICS
                 | inputs::DASHBOARDS
                 | inputs::PROBES
@@ -260,6 +263,24 @@ fn apply_workload<R: Runner>(
         for (container, outcome) in outcomes {
             match outcome {
                 Ok(workload::Outcome::Unreachable) => down.push(container),
+                Ok(workload::Outcome::Refused(r)) => {
+                    tracing::error!(
+                        "nginx refused the new configuration, so the last good one keeps serving: {}{}",
+                        r.complaint,
+                        r.line
+                            .as_ref()
+                            .map(|l| format!("; the line it names: `{l}`"))
+                            .unwrap_or_default()
+                    );
+                    let status = juju_charm::Status::blocked(format!(
+                        "nginx refused the new configuration (the last good one still serves): {}; see `juju debug-log`",
+                        r.complaint
+                    ));
+                    if let Some(app) = plan.app_status.as_mut() {
+                        *app = status.clone();
+                    }
+                    plan.unit_status = status;
+                }
                 Ok(_) => {}
                 Err(source) => {
                     return Err(CharmError::Pebble {

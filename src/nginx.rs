@@ -102,6 +102,31 @@ fn map_block(
     block(d!("map", source, target), body)
 }
 
+/// An upstream zone's fixed cost in bytes (nginx 1.30: 8 slab pages and the zone's
+/// headers; one `server ... resolve` needs a 32k zone).
+const ZONE_BASE: usize = 32 * 1024;
+/// Per `server ... resolve` line: measured with nginx 1.30.6 (`nginx -t`, the smallest zone it
+/// accepts for N servers, N = 10 to 1,000) at 1,220 bytes per server for 60-byte host names
+/// and 1,810 bytes for 253-byte ones: about 1,100 bytes plus 3 per byte of the name.
+const ZONE_PER_SERVER: usize = 1100;
+/// Per byte of the longest host name, per server.
+const ZONE_PER_NAME_BYTE: usize = 3;
+/// Each server counted twice: when its name resolves, the peers nginx adds live in the zone.
+const ZONE_MARGIN: usize = 2;
+/// The Python charm's fixed size, kept as the minimum (it holds up to about 30 servers).
+const ZONE_MIN: usize = 64 * 1024;
+
+/// The shared-memory zone for an upstream of these servers, by what it holds: `64k` (as the
+/// Python charm writes) while that is enough, else the measured cost with a margin of 2,
+/// rounded up to 4k pages. `docs/benchmarks.md` has the measurements.
+pub fn zone_size(servers: &[String]) -> String {
+    let longest = servers.iter().map(String::len).max().unwrap_or(0);
+    let need =
+        ZONE_BASE + servers.len() * ZONE_MARGIN * (ZONE_PER_SERVER + ZONE_PER_NAME_BYTE * longest);
+    let bytes = need.max(ZONE_MIN).div_ceil(4096) * 4096;
+    format!("{}k", bytes / 1024)
+}
+
 /// The directive tree.
 pub fn directives(i: &NginxInputs) -> Vec<Directive> {
     let upstreams: Vec<&Upstream> = i
@@ -112,7 +137,11 @@ pub fn directives(i: &NginxInputs) -> Vec<Directive> {
     let mut http: Vec<Directive> = upstreams
         .iter()
         .map(|u| {
-            let mut body = vec![d!("zone", format!("{}_zone", u.name), "64k")];
+            let mut body = vec![d!(
+                "zone",
+                format!("{}_zone", u.name),
+                zone_size(&u.addresses)
+            )];
             body.extend(
                 u.addresses
                     .iter()
@@ -277,12 +306,15 @@ pub fn render(i: &NginxInputs) -> String {
     out
 }
 
-/// The first `nameserver` in a resolv.conf, as the Python library reads it.
+/// The first `nameserver` in a resolv.conf, as the Python library reads it, in the form
+/// nginx's `resolver` takes (an IPv6 address bracketed); one that is not a host is skipped.
 pub fn nameserver(resolv_conf: &str) -> Option<String> {
     resolv_conf
         .lines()
         .filter(|l| l.starts_with("nameserver"))
-        .find_map(|l| l.split_whitespace().nth(1).map(str::to_owned))
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .find_map(|a| a.parse::<charm_interfaces::grammar::Host>().ok())
+        .map(|h| h.to_string())
 }
 
 /// nginx's arguments split back into tokens (quotes resolved, comments dropped), for
@@ -343,9 +375,33 @@ mod tests {
     }
 
     #[test]
+    fn zones_grow_with_what_they_hold() {
+        let hosts = |n: usize, len: usize| -> Vec<String> {
+            (0..n).map(|i| format!("{i:0>len$}")).collect()
+        };
+        // Small upstreams keep Python's 64k (the recorded states' bytes).
+        assert_eq!(zone_size(&hosts(1, 60)), "64k");
+        assert_eq!(zone_size(&hosts(12, 60)), "64k");
+        // Above what 64k holds: at least twice what nginx 1.30 was measured to need
+        // (1,242k for 1,000 servers of 60 bytes, 1,804k for 1,000 of 253 bytes).
+        let k = |s: String| s.trim_end_matches('k').parse::<usize>().unwrap();
+        assert!(k(zone_size(&hosts(1000, 60))) >= 2 * 1242 - 32);
+        assert!(k(zone_size(&hosts(1000, 253))) >= 2 * 1804 - 32);
+        assert_eq!(k(zone_size(&hosts(100, 60))) % 4, 0);
+    }
+
+    #[test]
     fn nameserver_is_the_first() {
         let r = "search cos.svc.cluster.local\nnameserver 10.152.183.10\nnameserver 1.1.1.1\n";
         assert_eq!(nameserver(r).as_deref(), Some("10.152.183.10"));
         assert_eq!(nameserver("search x\n"), None);
+        assert_eq!(
+            nameserver("nameserver fd00::a\n").as_deref(),
+            Some("[fd00::a]")
+        );
+        assert_eq!(
+            nameserver("nameserver $x\nnameserver 10.0.0.2\n").as_deref(),
+            Some("10.0.0.2")
+        );
     }
 }

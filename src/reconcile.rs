@@ -11,6 +11,7 @@ use super::inputs::{peer_fqdn_value, writes_peer_fqdn, Inputs, PEER_FQDN_KEY};
 use super::nginx::{Location, NginxInputs, Server, Upstream, PROXY_WORKER_TELEMETRY_PORT};
 use super::tempo_config::{self, AddressesByRole, TempoRole, MEMBERLIST_PORT};
 use super::urls::{app_host, receiver_port, unit_fqdn, TEMPO_GRPC_PORT, TEMPO_HTTP_PORT};
+use charm_interfaces::grammar::{HttpUrl, Scheme};
 use charm_interfaces::s3::S3ConnectionInfo;
 use charm_interfaces::tempo_api::TempoApiAppData;
 use charm_interfaces::tempo_cluster::{cpython_set_order, ClusterProviderAppData};
@@ -147,7 +148,7 @@ pub struct Cluster {
     pub role_units: BTreeMap<TempoRole, usize>,
     /// Worker addresses per expanded role.
     pub addresses: AddressesByRole,
-    /// Every valid worker unit (unit name, address), relation by relation.
+    /// Every valid worker unit (its name as Juju reports it, address), relation by relation.
     pub topology: Vec<(String, String)>,
     /// The roles of each worker relation whose role is Tempo's.
     pub roles: BTreeMap<RelationId, Vec<TempoRole>>,
@@ -169,12 +170,17 @@ pub fn cluster(i: &Inputs) -> Cluster {
         for r in &expanded {
             *c.role_units.entry(*r).or_default() += w.units.len();
         }
-        for u in w.valid_units() {
+        // Keys come from the unit's name as Juju reports it (relation-list), never from the
+        // unit's own `juju_topology`.
+        for (unit, u) in w
+            .units
+            .iter()
+            .filter_map(|(n, d)| Some((n, d.as_ref().ok()?)))
+        {
             for r in &expanded {
                 c.addresses.entry(*r).or_default().insert(u.address.clone());
             }
-            c.topology
-                .push((u.juju_topology.unit.clone(), u.address.clone()));
+            c.topology.push((unit.clone(), u.address.clone()));
         }
     }
     c
@@ -198,18 +204,55 @@ pub fn worker_ports(roles: &[TempoRole], receivers: &[ReceiverProtocol]) -> Vec<
     cpython_set_order(&ports)
 }
 
-/// A remote-write host as an nginx upstream name (its first DNS label, or an IP with dashes).
-fn sanitize_host(host: &str) -> String {
-    if host.parse::<std::net::IpAddr>().is_ok() {
-        return host.replace(['.', ':'], "-");
+/// A remote-write URL routed through the worker-telemetry proxy: its key names the nginx
+/// upstream (`worker-telemetry-proxy-<key>`) and the location
+/// (`/proxy/remote-write/<key>/write`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteWriteRoute {
+    /// `[a-z0-9-]` only: the host's first DNS label (or the IP with dashes), as the Python
+    /// coordinator names it, with `-<fingerprint of the URL>` added when two URLs (or a
+    /// worker unit's proxy) would share it.
+    pub key: String,
+    /// The URL (normalised).
+    pub url: HttpUrl,
+}
+
+/// FNV-1a of `s`, 32 bits, as 8 hex digits: a short name suffix that depends on `s` alone.
+fn fingerprint(s: &str) -> String {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in s.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
     }
-    let first = host.split('.').next().unwrap_or_default();
-    first
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .collect::<String>()
-        .trim_matches('-')
-        .to_owned()
+    format!("{h:08x}")
+}
+
+/// A key per remote-write URL, unique among them and among `taken` (the worker units' proxy
+/// names), stable: it depends on the set of URLs, not their order.
+pub fn remote_write_routes(urls: &[HttpUrl], taken: &BTreeSet<String>) -> Vec<RemoteWriteRoute> {
+    let mut by_label: BTreeMap<String, usize> = BTreeMap::new();
+    // In the order of their text, as the Python coordinator sorts the URLs.
+    let mut distinct: Vec<&HttpUrl> = urls.iter().collect();
+    distinct.sort_by_cached_key(|u| u.to_string());
+    distinct.dedup();
+    for u in &distinct {
+        *by_label.entry(u.host().label()).or_default() += 1;
+    }
+    distinct
+        .into_iter()
+        .map(|u| {
+            let label = u.host().label();
+            let key = if by_label.get(&label) == Some(&1) && !taken.contains(&label) {
+                label
+            } else {
+                format!("{label}-{}", fingerprint(&u.to_string()))
+            };
+            RemoteWriteRoute {
+                key,
+                url: u.clone(),
+            }
+        })
+        .collect()
 }
 
 /// nginx's inputs: upstreams for the enabled receivers and Tempo's APIs, and the worker
@@ -217,6 +260,7 @@ fn sanitize_host(host: &str) -> String {
 pub fn nginx_inputs(
     i: &Inputs,
     c: &Cluster,
+    remote_write: &[RemoteWriteRoute],
     receivers: &[ReceiverProtocol],
     server_name: &str,
     resolver: &str,
@@ -289,25 +333,18 @@ pub fn nginx_inputs(
             false,
         ));
     }
-    for url in &i.remote_write {
-        let Ok(u) = url::Url::parse(url) else {
-            continue;
-        };
-        let host = u.host_str().unwrap_or_default().to_owned();
-        let unit = sanitize_host(&host);
-        let name = format!("worker-telemetry-proxy-{unit}");
-        if !upstreams.iter().any(|x| x.name == name) {
-            upstreams.push(Upstream {
-                name: name.clone(),
-                port: u.port_or_known_default().unwrap_or(80),
-                addresses: vec![host],
-            });
-        }
+    for r in remote_write {
+        let name = format!("worker-telemetry-proxy-{}", r.key);
+        upstreams.push(Upstream {
+            name: name.clone(),
+            port: r.url.port_or_default(),
+            addresses: vec![r.url.host().to_string()],
+        });
         proxy.push(exact(
-            format!("/proxy/remote-write/{unit}/write"),
+            format!("/proxy/remote-write/{}/write", r.key),
             name,
-            u.path().to_owned(),
-            u.scheme() == "https",
+            r.url.path.clone(),
+            r.url.scheme == Scheme::Https,
         ));
     }
     if !c.topology.is_empty() {
@@ -399,7 +436,8 @@ pub fn reconcile(i: &Inputs) -> Plan {
         },
     };
     let ready = problems.is_empty();
-    // A config problem is shown, but the cluster keeps running on the defaults.
+    // A config problem is shown first; one in an option the workload uses also stops the
+    // reconcile below (nothing pushed), one in the charm's own `log-level` does not.
     if let Some(p) = &i.config_problem {
         problems.insert(0, Status::blocked(format!("invalid config: {p}")));
     }
@@ -422,6 +460,11 @@ pub fn reconcile(i: &Inputs) -> Plan {
     let (Some(s3), true) = (s3, ready) else {
         return finish(plan, problems, None);
     };
+    // An option outside what its consumer accepts: the status says how to fix it, and
+    // nothing is pushed (the cluster keeps its last configuration).
+    if !i.config.invalid.is_empty() {
+        return finish(plan, problems, None);
+    }
     let Some(resolver) = &i.resolver else {
         problems.push(Status::blocked(
             "no nameserver in /etc/resolv.conf for nginx's resolver",
@@ -441,6 +484,12 @@ pub fn reconcile(i: &Inputs) -> Plan {
         }
     }
     let receivers: Vec<ReceiverProtocol> = enabled.into_iter().collect();
+    let worker_proxies: BTreeSet<String> = c
+        .topology
+        .iter()
+        .map(|(u, _)| u.replace('/', "-"))
+        .collect();
+    let rw_routes = remote_write_routes(&i.remote_write, &worker_proxies);
 
     let direct = format!("http://{host}");
     let mut external: Option<String> = None;
@@ -535,15 +584,28 @@ pub fn reconcile(i: &Inputs) -> Plan {
             }
         }
 
+        // Grafana: Tempo as a datasource, its uids to Loki and Mimir, the catalogue entry.
+        let source = super::grafana_source::Source {
+            model: &i.model,
+            model_uuid: &i.model_uuid,
+            app: &i.app,
+        };
+        let (g, x) = (&i.grafana_sources, &i.datasource_exchange);
+        for (r, bag) in super::grafana_source::plan(source, g, x, &i.remote_write_apps, &tempo_urls)
+            .into_iter()
+            .chain(super::datasource_exchange::plan(x, g))
+            .chain(super::catalogue::plan(&i.app, &i.catalogue, &tempo_urls))
+        {
+            plan.write_app(&r, bag);
+        }
+
         // The workers' configuration.
-        let remote_write: Vec<String> = i
-            .remote_write
+        let remote_write: Vec<String> = rw_routes
             .iter()
-            .filter_map(|u| url::Url::parse(u).ok())
-            .map(|u| {
+            .map(|r| {
                 format!(
                     "http://{host}:{PROXY_WORKER_TELEMETRY_PORT}/proxy/remote-write/{}/write",
-                    sanitize_host(u.host_str().unwrap_or_default())
+                    r.key
                 )
             })
             .collect();
@@ -582,7 +644,7 @@ pub fn reconcile(i: &Inputs) -> Plan {
     }
 
     // Every unit runs nginx in front of the workers and opens what it serves.
-    let ni = nginx_inputs(i, &c, &receivers, &server_name, resolver);
+    let ni = nginx_inputs(i, &c, &rw_routes, &receivers, &server_name, resolver);
     plan.workload = Some(Workload {
         nginx_config: super::nginx::render(&ni),
     });
@@ -659,8 +721,8 @@ pub(crate) mod tests {
                 info: Ok(S3ConnectionInfo {
                     endpoint: "http://minio:9000".into(),
                     bucket: "tempo".into(),
-                    access_key: "a".into(),
-                    secret_key: "s".into(),
+                    access_key: charm_interfaces::grammar::Secret::new("a"),
+                    secret_key: charm_interfaces::grammar::Secret::new("s"),
                     region: None,
                     tls_ca_chain: None,
                 }),
@@ -668,6 +730,10 @@ pub(crate) mod tests {
             workers: vec![worker(10, "w", "all")],
             tracing: vec![],
             remote_write: vec![],
+            remote_write_apps: BTreeSet::new(),
+            grafana_sources: vec![],
+            datasource_exchange: vec![],
+            catalogue: vec![],
             opened_ports: vec![],
             resolver: Some("10.152.183.10".into()),
             ipv6: false,
@@ -737,6 +803,12 @@ pub(crate) mod tests {
             ),
         ] {
             let mut i = inputs(true);
+            i.grafana_sources = vec![crate::grafana_source::GrafanaRelation {
+                relation: RelationId::new("grafana-source", 40),
+                reply: Ok(None),
+            }];
+            i.catalogue = vec![RelationId::new("catalogue", 60)];
+            assert_eq!(reconcile(&i).app_bags.len(), 2, "offered once it can work");
             change(&mut i);
             let plan = reconcile(&i);
             assert_eq!(plan.unit_status, Status::blocked(message));
@@ -746,6 +818,7 @@ pub(crate) mod tests {
                     && plan.cluster.is_empty()
                     && plan.ports.is_none()
                     && plan.workload.is_none()
+                    && plan.app_bags.is_empty()
             );
         }
     }
@@ -779,6 +852,60 @@ pub(crate) mod tests {
         let plan = reconcile(&i);
         assert_eq!(plan.unit_status.name, StatusName::Active);
         assert_eq!(plan.cluster.len(), 1, "only the valid worker is written to");
+    }
+
+    #[test]
+    fn proxy_names_come_from_juju_not_from_the_units_word() {
+        let mut i = inputs(true);
+        // Two units both claiming to be `w/0`: each is proxied under its own name.
+        let mut second = i.workers[0].units[0].clone();
+        second.0 = "w/1".into();
+        if let Ok(d) = &mut second.1 {
+            d.address = "w-1.w-endpoints.cos.svc.cluster.local".into();
+        }
+        i.workers[0].units.push(second);
+        let conf = reconcile(&i).workload.expect("workload").nginx_config;
+        for unit in ["w-0", "w-1"] {
+            assert_eq!(
+                conf.matches(&format!("location = /proxy/worker/{unit}/metrics"))
+                    .count(),
+                1,
+                "{unit}"
+            );
+        }
+    }
+
+    #[test]
+    fn colliding_remote_write_hosts_get_unique_stable_names() {
+        let url = |s: &str| s.parse::<HttpUrl>().unwrap();
+        let taken: BTreeSet<String> = ["w-0".to_owned()].into();
+        let urls = [
+            url("http://prom-0.a.svc:9090/api/v1/write"),
+            url("http://prom-0.b.svc:9090/api/v1/write"),
+            url("http://w-0.c.svc:9090/api/v1/write"),
+            url("http://other.svc:9090/api/v1/write"),
+            url("http://prom-0.a.svc:9090/api/v1/write"),
+        ];
+        let routes = remote_write_routes(&urls, &taken);
+        let keys: Vec<&str> = routes.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(keys.len(), 4, "one per distinct URL: {keys:?}");
+        assert!(
+            keys.contains(&"other"),
+            "no collision keeps Python's name: {keys:?}"
+        );
+        let unique: BTreeSet<&str> = keys.iter().copied().collect();
+        assert_eq!(unique.len(), 4, "{keys:?}");
+        assert!(
+            !keys.contains(&"w-0") && !keys.contains(&"prom-0"),
+            "{keys:?}"
+        );
+        // Stable: the order of the input does not change any name.
+        let mut reversed = urls.to_vec();
+        reversed.reverse();
+        assert_eq!(remote_write_routes(&reversed, &taken), routes);
+        assert!(keys
+            .iter()
+            .all(|k| k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')));
     }
 
     #[test]

@@ -131,9 +131,9 @@ fn s3_section(s3: &S3ConnectionInfo) -> Value {
     let chain = s3.tls_ca_chain.as_ref().is_some_and(|c| !c.is_empty());
     let mut out = json!({
         "bucket": s3.bucket,
-        "access_key": s3.access_key,
+        "access_key": s3.access_key.expose(),
         "endpoint": endpoint,
-        "secret_key": s3.secret_key,
+        "secret_key": s3.secret_key.expose(),
         "insecure": !(chain || scheme == "https"),
     });
     if let Some(region) = &s3.region {
@@ -238,13 +238,14 @@ pub fn render(i: &TempoInputs<'_>, http_port: u16, grpc_port: u16) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use charm_interfaces::grammar::Secret;
 
     fn s3(endpoint: &str) -> S3ConnectionInfo {
         S3ConnectionInfo {
             endpoint: endpoint.into(),
             bucket: "b".into(),
-            access_key: "a".into(),
-            secret_key: "s".into(),
+            access_key: Secret::new("a"),
+            secret_key: Secret::new("s"),
             region: None,
             tls_ca_chain: None,
         }

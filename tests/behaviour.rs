@@ -97,6 +97,10 @@ fn leader_elected_tool_calls_are_exactly_these() {
             "relation-get --format=json -r tempo-cluster:901 - worker/0",
             "relation-ids tracing --format=json",
             "relation-ids send-remote-write --format=json",
+            // The leader lists the Grafana integrations (nothing related here).
+            "relation-ids grafana-source --format=json",
+            "relation-ids receive-datasource --format=json",
+            "relation-ids catalogue --format=json",
             "relation-ids istio-ingress --format=json",
             "relation-ids service-mesh --format=json",
             "relation-ids provide-cmr-mesh --format=json",
@@ -113,8 +117,13 @@ fn leader_elected_tool_calls_are_exactly_these() {
             "status-set --application=True active -- ",
         ]
     );
+    let set = r
+        .calls
+        .iter()
+        .find(|c| c.tool == "relation-set" && c.args.iter().any(|a| a == "tempo-api:10"))
+        .unwrap();
     let stdin: serde_json::Value =
-        serde_json::from_str(r.calls[27].stdin.as_deref().unwrap_or("")).unwrap();
+        serde_json::from_str(set.stdin.as_deref().unwrap_or("")).unwrap();
     assert_eq!(
         stdin,
         json!({"http": HTTP, "grpc": GRPC}),
@@ -529,11 +538,11 @@ fn steady_state_update_status_calls() {
         );
         let by_tool = r.calls_by_tool();
         assert_eq!(by_tool.get("relation-set"), Some(&(n as usize + 1)));
-        // 21 reads (config, leadership, thirteen endpoints (metrics-endpoint,
-        // grafana-dashboard and probes among them; no peers: update-status does not rewrite
-        // the hostname), S3, the worker, the ports), five ports opened on this first
-        // reconcile, the writes, two statuses.
-        assert_eq!(r.calls.len(), 28 + n as usize + 1, "{:?}", tools(&r));
+        // 24 reads (config, leadership, sixteen endpoints (metrics-endpoint,
+        // grafana-dashboard, probes, grafana-source, receive-datasource and catalogue among
+        // them; no peers: update-status does not rewrite the hostname), S3, the worker, the
+        // ports), five ports opened on this first reconcile, the writes, two statuses.
+        assert_eq!(r.calls.len(), 31 + n as usize + 1, "{:?}", tools(&r));
     }
 }
 
@@ -550,14 +559,14 @@ fn six_worker_units_cost_one_read_each_and_one_write_per_application() {
         .enumerate()
         .map(|(i, role)| deploy::worker_relation(910 + i as u32, role, role, 1))
         .collect();
-    // 26 calls whatever the workers (config, leadership, the other endpoints (the COS ones
+    // 29 calls whatever the workers (config, leadership, the other endpoints (the COS ones
     // and peers among them), S3, ports on the first reconcile, statuses), then per worker
     // application relation-list, its app bag and one write, and one read per unit.
     for (shape, relations, apps) in [
         ("one app, six units", one_app, 1),
         ("six apps, one unit each", six_apps, 6),
     ] {
-        let total = 26 + 3 * apps + 6;
+        let total = 29 + 3 * apps + 6;
         let yaml = format!(
             "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}relations:\n{s3}{relations}"
         );

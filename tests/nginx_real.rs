@@ -344,3 +344,110 @@ fn requests_reach_a_worker_of_the_role_that_serves_them() {
     reached(&a, "backend", BACKEND_IP, 3200, None);
     assert_eq!(a["path"], "/metrics");
 }
+
+/// `conf` written where nginx can check it (Debian's mime.types in place of the image's).
+fn check_with_real_nginx(ng: &nginx::Nginx, dir: &Path, conf: &str) -> (bool, String) {
+    let file = dir.join("nginx.conf");
+    let mime = ng.mime_types.to_str().expect("utf-8 path");
+    std::fs::write(&file, conf.replace("/etc/nginx/mime.types", mime)).expect("write");
+    nginx_t(&ng.bin, &file)
+}
+
+/// `n` tracing requirers, each asking for one of the five protocols in turn.
+fn tracing_requirers(n: usize) -> String {
+    let protocols = [
+        "otlp_grpc",
+        "otlp_http",
+        "zipkin",
+        "jaeger_grpc",
+        "jaeger_thrift_http",
+    ];
+    (0..n)
+        .map(|i| {
+            format!(
+                "  - {{id: {}, endpoint: tracing, remote_app: app{i}, remote_units: [app{i}/0], remote_app_data: {{receivers: '[\"{}\"]'}}}}\n",
+                5000 + i,
+                protocols[i % protocols.len()]
+            )
+        })
+        .collect()
+}
+
+/// The scale the issue asks for: 1,000 worker units (in the distributed roles, so the
+/// distributors' and query-frontends' upstreams hold hundreds of servers each) and 200
+/// tracing requirers. Python's fixed 64k zones overflow at about 35 servers; ours hold them.
+#[test]
+fn a_thousand_worker_units_and_200_tracing_requirers_pass_nginx_t() {
+    let Some(ng) = nginx::nginx() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut yaml = format!(
+        "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}relations:\n  - {{id: 900, endpoint: s3, remote_app: s3-integrator, remote_units: [s3-integrator/0], remote_app_data: {{access-key: AK, secret-key: SK, bucket: tempo, endpoint: 'http://minio:9000'}}}}\n"
+    );
+    let per_role = [
+        ("distributor", 400),
+        ("query-frontend", 300),
+        ("ingester", 150),
+        ("querier", 100),
+        ("compactor", 50),
+    ];
+    for (i, (role, units)) in per_role.iter().enumerate() {
+        yaml += &deploy::worker_relation(901 + i as u32, &format!("w-{role}"), role, *units);
+    }
+    yaml += &tracing_requirers(200);
+    let conf = pushed_config(&yaml);
+    assert_eq!(
+        conf.matches("resolve;").count(),
+        // Five receivers' upstreams of 400 distributors, two API upstreams of 300
+        // query-frontends, one proxy upstream per unit.
+        5 * 400 + 2 * 300 + 1000,
+        "every worker unit is served"
+    );
+    let (ok, stderr) = check_with_real_nginx(ng, dir.path(), &conf);
+    assert!(ok, "nginx -t refused the 1,000-unit config:\n{stderr}");
+
+    // The same config with Python's fixed zones is refused, and the refusal reads as the
+    // charm reports it.
+    let fixed = conf
+        .lines()
+        .map(|l| match l.trim().strip_prefix("zone ") {
+            Some(z) => format!(
+                "zone {} 64k;",
+                z.split_whitespace().next().unwrap_or_default()
+            ),
+            None => l.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (ok, stderr) = check_with_real_nginx(ng, dir.path(), &fixed);
+    assert!(!ok, "64k zones should not hold 400 servers");
+    let refusal = tempo_coordinator::workload::Refusal::from_stderr(stderr.as_bytes(), &fixed);
+    assert!(
+        refusal.complaint.contains("no memory in upstream zone"),
+        "{refusal:?}\n{stderr}"
+    );
+}
+
+/// A real nginx's refusal, read as the charm reads it: its first complaint, and the line of
+/// the candidate it names.
+#[test]
+fn a_refusal_names_nginxs_complaint_and_the_line() {
+    let Some(ng) = nginx::nginx() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let candidate = dir.path().join("nginx.conf");
+    let conf = "events {}\nhttp {\n    upstream u { server a.example:80 resolve; }\n}\n";
+    std::fs::write(&candidate, conf).expect("write");
+    let (ok, stderr) = nginx_t(&ng.bin, &candidate);
+    assert!(!ok, "no resolver: nginx refuses `resolve`");
+    // The charm checks its candidate at CANDIDATE_PATH; the complaint names that path.
+    let as_in_container = stderr.replace(
+        candidate.to_str().expect("utf-8"),
+        tempo_coordinator::workload::CANDIDATE_PATH,
+    );
+    let r = tempo_coordinator::workload::Refusal::from_stderr(as_in_container.as_bytes(), conf);
+    assert!(r.complaint.starts_with("[emerg]"), "{r:?}");
+    assert_eq!(
+        r.line.as_deref(),
+        Some("upstream u { server a.example:80 resolve; }"),
+        "{stderr}"
+    );
+}

@@ -179,8 +179,9 @@ fn scenario_runs_events_in_order_carrying_state() {
         .iter()
         .map(|r| r["event"].as_str().unwrap())
         .collect();
-    // 31 hooks, and 6 for Prometheus, Grafana's dashboards and the blackbox exporter.
-    assert_eq!(events.len(), 37, "{events:?}");
+    // 31 hooks, 6 for Prometheus, Grafana's dashboards and the blackbox exporter, and 7 for
+    // Grafana's datasource, Loki, Mimir and the catalogue.
+    assert_eq!(events.len(), 44, "{events:?}");
     assert_eq!(
         events[..8],
         [
@@ -200,7 +201,7 @@ fn scenario_runs_events_in_order_carrying_state() {
         .collect();
     // Blocked until the third worker brings the missing roles (hook 19), then active; waiting
     // while Traefik is related but has not sent its address (hooks 33-35, after the six COS
-    // hooks).
+    // hooks); active through Grafana, Loki, Mimir and the catalogue.
     assert!(
         statuses[..18].iter().all(|s| *s == "blocked"),
         "{statuses:?}"
@@ -208,7 +209,7 @@ fn scenario_runs_events_in_order_carrying_state() {
     assert_eq!(statuses[18], "active", "{statuses:?}");
     assert_eq!(statuses[26..32], ["active"; 6]);
     assert_eq!(statuses[32..35], ["waiting"; 3]);
-    assert_eq!(statuses[35..], ["active"; 2]);
+    assert_eq!(statuses[35..], ["active"; 9]);
     let rel = |r: &Value, endpoint: &str, id: u64| -> Value {
         r["relations"]
             .as_array()
@@ -249,6 +250,31 @@ fn scenario_runs_events_in_order_carrying_state() {
             .unwrap()
             .contains(r#""url": "tempo.example.org:4317""#),
         "{receivers}"
+    );
+    // Grafana gets Tempo's datasource at Traefik's URL, linked to Loki's logs and Mimir's
+    // metrics; Loki and Mimir get the datasource Grafana made; the catalogue lists Tempo.
+    let source = rel(last, "grafana-source", 40)["local_app"].clone();
+    assert_eq!(
+        source["grafana_source_app_host"],
+        "http://tempo.example.org:3200"
+    );
+    let data = source["grafana_source_data"].as_str().unwrap();
+    for link in [
+        "serviceMap",
+        "tracesToLogsV2",
+        "tracesToMetrics",
+        "_loki\"",
+        "_mimir\"",
+    ] {
+        assert!(data.contains(link), "{link}: {data}");
+    }
+    for id in [50, 51] {
+        let ds = rel(last, "receive-datasource", id)["local_app"]["datasources"].clone();
+        assert!(ds.as_str().unwrap().contains(r#""type":"tempo""#), "{ds}");
+    }
+    assert_eq!(
+        rel(last, "catalogue", 60)["local_app"]["name"],
+        "Tempo (tempo)"
     );
     let peers = last["relations"]
         .as_array()

@@ -18,7 +18,7 @@ use tempo_coordinator::{entry, Host};
 
 /// A working cluster: S3 and one `all` worker, and both containers up.
 pub const CLUSTER: &str = "  - {id: 900, endpoint: s3, remote_app: s3-integrator, remote_units: [s3-integrator/0], remote_app_data: {access-key: AK, secret-key: SK, bucket: tempo, endpoint: 'http://minio:9000'}}\n  - {id: 901, endpoint: tempo-cluster, remote_app: worker, remote_units: [worker/0], remote_app_data: {role: '\"compactor,distributor,ingester,querier,query-frontend\"'}, remote_units_data: {worker/0: {address: '\"worker-0.worker-endpoints.cos.svc.cluster.local\"', juju_topology: '{\"application\": \"worker\", \"unit\": \"worker/0\", \"charm_name\": \"tempo-worker-k8s\"}'}}}\n";
-pub const CONTAINERS: &str = "containers: [{name: nginx}, {name: nginx-prometheus-exporter}]\n";
+pub const CONTAINERS: &str = "containers: [{name: nginx, exec: [{command: [nginx, -t]}]}, {name: nginx-prometheus-exporter}]\n";
 
 pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 pub const CHARM_BIN: &str = env!("CARGO_BIN_EXE_tempo-coordinator-k8s");

@@ -114,7 +114,7 @@ pub fn state_of(case: &Value) -> State {
         "config": c.get("config").cloned().unwrap_or(json!({})),
         "relations": relations,
         "containers": [
-            {"name": "nginx", "can_connect": up},
+            {"name": "nginx", "can_connect": up, "exec": [{"command": ["nginx", "-t"]}]},
             {"name": "nginx-prometheus-exporter", "can_connect": up},
         ],
     });

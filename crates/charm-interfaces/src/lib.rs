@@ -3,7 +3,11 @@
 #![warn(missing_docs)]
 
 pub mod blackbox_probes;
+pub mod catalogue;
+pub mod datasource_exchange;
 pub mod grafana_dashboard;
+pub mod grafana_source;
+pub mod grammar;
 pub mod prometheus_scrape;
 pub mod pyjson;
 pub mod s3;

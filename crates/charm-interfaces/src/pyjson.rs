@@ -1,6 +1,7 @@
 //! Byte-exact `json.dumps` from Python's standard library, for the shapes the
 //! interfaces write: flat objects of strings (default separators `", "` and `": "`,
-//! `ensure_ascii=True`).
+//! `ensure_ascii=True`), and any `Serialize` value through [`to_string`] (nested objects
+//! in field order, lists, booleans, `null`).
 
 /// Appends `s` as Python's `json.dumps(s)` writes it (with `ensure_ascii=True`).
 pub fn push_str(out: &mut String, s: &str) {
@@ -41,6 +42,77 @@ pub fn dumps_object<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> 
     out
 }
 
+/// A `serde_json` formatter writing what Python's `json.dumps(value)` writes with its
+/// defaults: `", "` between items, `": "` after keys, every character outside printable
+/// ASCII escaped as `\uXXXX` (serde_json already escapes quotes, backslashes and control
+/// characters with the same short forms and lowercase hex as CPython).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PythonFormatter;
+
+impl serde_json::ser::Formatter for PythonFormatter {
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(b", ")
+        }
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(b", ")
+        }
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+    ) -> std::io::Result<()> {
+        writer.write_all(b": ")
+    }
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        if fragment.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+            return writer.write_all(fragment.as_bytes());
+        }
+        let mut out = String::with_capacity(fragment.len() + 16);
+        for c in fragment.chars() {
+            if (' '..='~').contains(&c) {
+                out.push(c);
+            } else {
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+        }
+        writer.write_all(out.as_bytes())
+    }
+}
+
+/// `json.dumps(value)` as CPython writes it, for any `Serialize` value whose maps keep the
+/// order Python's dicts would have (structs in field order, `Vec`s of pairs as maps by a
+/// `serialize_with`, never a `serde_json::Value` object, whose keys serde_json sorts).
+/// Floats are not written the way Python writes them; the interfaces have none.
+pub fn to_string<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
+    let mut out = Vec::with_capacity(128);
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, PythonFormatter);
+    value.serialize(&mut ser)?;
+    // The formatter writes ASCII only.
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +128,47 @@ mod tests {
         let mut s = String::new();
         push_str(&mut s, "q\"\\\n\r\t\u{8}\u{c}\u{1}\u{7f}é😀");
         assert_eq!(s, r#""q\"\\\n\r\t\b\f\u0001\u007f\u00e9\ud83d\ude00""#);
+    }
+
+    #[test]
+    fn serialize_matches_python_json_dumps() {
+        #[derive(serde::Serialize)]
+        struct Inner<'a> {
+            key: &'a str,
+            value: &'a str,
+        }
+        #[derive(serde::Serialize)]
+        struct Outer<'a> {
+            name: &'a str,
+            tags: Vec<Inner<'a>>,
+            on: bool,
+            off: bool,
+            none: Option<u8>,
+            n: i64,
+            empty: Vec<u8>,
+        }
+        let v = Outer {
+            name: "é\u{7f}\"q\"\n😀",
+            tags: vec![
+                Inner {
+                    key: "a",
+                    value: "",
+                },
+                Inner {
+                    key: "b",
+                    value: "{ $$__tags }",
+                },
+            ],
+            on: true,
+            off: false,
+            none: None,
+            n: -3,
+            empty: vec![],
+        };
+        // What CPython 3.11 prints for json.dumps of the same dict.
+        assert_eq!(
+            to_string(&v).unwrap(),
+            r#"{"name": "\u00e9\u007f\"q\"\n\ud83d\ude00", "tags": [{"key": "a", "value": ""}, {"key": "b", "value": "{ $$__tags }"}], "on": true, "off": false, "none": null, "n": -3, "empty": []}"#
+        );
     }
 }

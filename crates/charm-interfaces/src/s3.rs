@@ -13,6 +13,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+use crate::grammar::{GrammarError, HostPort, HttpUrl, Secret};
 use juju_charm::{Databag, RelationId};
 
 /// The coordinator's endpoint.
@@ -29,15 +30,16 @@ pub fn request_databag(relation: &RelationId, bucket: Option<&str>) -> Databag {
 /// The connection data, validated.
 #[derive(Clone, PartialEq, Eq)]
 pub struct S3ConnectionInfo {
-    /// The endpoint URL (`http://minio:9000`) or host.
+    /// The endpoint: `http(s)://host[:port]` or `host[:port]`, normalised (lower-case host,
+    /// IPv6 bracketed, a trailing `/` dropped).
     pub endpoint: String,
-    /// The bucket.
+    /// The bucket (letters, digits, `.`, `_`, `-`; 1 to 255).
     pub bucket: String,
-    /// The access key (secret).
-    pub access_key: String,
-    /// The secret key (secret).
-    pub secret_key: String,
-    /// The region, if given.
+    /// The access key (secret: shown as `<redacted>`).
+    pub access_key: Secret,
+    /// The secret key (secret: shown as `<redacted>`).
+    pub secret_key: Secret,
+    /// The region, if given (letters, digits, `.`, `_`, `-`; 1 to 64).
     pub region: Option<String>,
     /// The CA chain for the endpoint, if given.
     pub tls_ca_chain: Option<Vec<String>>,
@@ -48,8 +50,8 @@ impl fmt::Debug for S3ConnectionInfo {
         f.debug_struct("S3ConnectionInfo")
             .field("endpoint", &self.endpoint)
             .field("bucket", &self.bucket)
-            .field("access_key", &"<hidden>")
-            .field("secret_key", &"<hidden>")
+            .field("access_key", &self.access_key)
+            .field("secret_key", &self.secret_key)
             .field("region", &self.region)
             .field("tls_ca_chain", &self.tls_ca_chain.as_ref().map(Vec::len))
             .finish()
@@ -72,6 +74,55 @@ pub enum S3Error {
     /// A value too large to be real.
     #[error("the s3 data's `{0}` is larger than {MAX_VALUE_BYTES} bytes")]
     TooLarge(String),
+    /// A value outside its grammar (it goes into Tempo's configuration).
+    #[error("the s3 data's `{key}` {problem}; fix it in the s3 provider's configuration")]
+    Invalid {
+        /// The key.
+        key: &'static str,
+        /// What is wrong (never the value).
+        problem: String,
+    },
+}
+
+/// `endpoint` as Tempo can use it: `http(s)://host[:port]` or `host[:port]`, normalised.
+fn endpoint(raw: &str) -> Result<String, S3Error> {
+    let invalid = |problem: String| S3Error::Invalid {
+        key: "endpoint",
+        problem,
+    };
+    let trimmed = raw.strip_suffix('/').unwrap_or(raw);
+    if trimmed.contains("://") {
+        let url: HttpUrl = trimmed
+            .parse()
+            .map_err(|e: GrammarError| invalid(e.to_string()))?;
+        if !url.path.is_empty() {
+            return Err(invalid(
+                "has a path; give the scheme, host and port only".into(),
+            ));
+        }
+        Ok(url.to_string())
+    } else {
+        let hp: HostPort = trimmed
+            .parse()
+            .map_err(|e: GrammarError| invalid(e.to_string()))?;
+        Ok(hp.to_string())
+    }
+}
+
+/// A bucket or region name: `[A-Za-z0-9._-]`, 1 to `max` bytes.
+fn plain_name(key: &'static str, v: String, max: usize) -> Result<String, S3Error> {
+    let ok = !v.is_empty()
+        && v.len() <= max
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(v)
+    } else {
+        Err(S3Error::Invalid {
+            key,
+            problem: format!("is not 1 to {max} letters, digits, `.`, `_` or `-`"),
+        })
+    }
 }
 
 /// A value as the library loads it: JSON when it parses, else the raw string.
@@ -110,11 +161,13 @@ impl S3ConnectionInfo {
             Some(_) => return Err(S3Error::WrongType("tls-ca-chain")),
         };
         Ok(Self {
-            endpoint: required("endpoint")?,
-            bucket: required("bucket")?,
-            access_key: required("access-key")?,
-            secret_key: required("secret-key")?,
-            region: string("region")?,
+            endpoint: endpoint(&required("endpoint")?)?,
+            bucket: plain_name("bucket", required("bucket")?, 255)?,
+            access_key: Secret::new(required("access-key")?),
+            secret_key: Secret::new(required("secret-key")?),
+            region: string("region")?
+                .map(|r| plain_name("region", r, 64))
+                .transpose()?,
             tls_ca_chain,
         })
     }
@@ -186,6 +239,39 @@ mod tests {
             S3ConnectionInfo::from_databag(&Databag::new()),
             Err(S3Error::Empty)
         );
+        // What reaches Tempo's configuration holds to a grammar, and errors never quote it.
+        for (key, value, ok) in [
+            ("endpoint", "HTTP://MinIO:9000/", Some("http://minio:9000")),
+            ("endpoint", "minio.cos.svc:9000", Some("minio.cos.svc:9000")),
+            ("endpoint", "[fd00::1]:9000", Some("[fd00::1]:9000")),
+            ("endpoint", "http://minio:9000/path", None),
+            ("endpoint", "http://user:pw@minio", None),
+            ("endpoint", "minio\nbucket: other", None),
+            ("endpoint", "${env:SECRET}", None),
+            ("bucket", "my bucket", None),
+            ("bucket", "b\"ad", None),
+            ("region", "us-east-1", Some("us-east-1")),
+            ("region", "a:b", None),
+        ] {
+            let mut b3 = b.clone();
+            b3.insert(key.into(), value.into());
+            let got = S3ConnectionInfo::from_databag(&b3);
+            match ok {
+                Some(want) => {
+                    let info = got.unwrap();
+                    let v = match key {
+                        "endpoint" => info.endpoint,
+                        "bucket" => info.bucket,
+                        _ => info.region.unwrap(),
+                    };
+                    assert_eq!(v, want);
+                }
+                None => {
+                    let e = got.unwrap_err().to_string();
+                    assert!(e.contains(key) && !e.contains(value), "{e}");
+                }
+            }
+        }
         assert_eq!(
             request_databag(&RelationId::new("s3", 5), None)["bucket"],
             "relation-5"

@@ -9,6 +9,7 @@
 
 use serde_json::Value;
 
+use crate::grammar::{AppName, Host, UnitName};
 use crate::pyjson;
 use juju_charm::Databag;
 
@@ -139,39 +140,47 @@ pub struct Topology {
 /// A worker unit's databag.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClusterRequirerUnitData {
-    /// Where the unit is reached (its pod FQDN).
+    /// Where the unit is reached (its pod FQDN), normalised ([`Host`]'s form).
     pub address: String,
     /// Its topology.
     pub juju_topology: Topology,
 }
 
 impl ClusterRequirerUnitData {
-    /// Reads a worker unit's databag; the address must be a host name (letters, digits, `.`,
-    /// `-`, `_`, `:` for IPv6), since it goes into Tempo's and nginx's configuration.
+    /// Reads a worker unit's databag. The address must be a host ([`Host`]: a DNS name or an
+    /// IP literal), since it goes into Tempo's and nginx's configuration; it is kept in its
+    /// normalised form (lower-case, IPv6 bracketed: `[fd00::1]`, ready for a `:port`).
     pub fn from_databag(bag: &Databag) -> Result<Self, ReadError> {
-        let address = string(field(bag, "address")?, "address")?;
-        let host_like = !address.is_empty()
-            && address.len() <= 253
-            && address
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':'));
-        if !host_like {
-            return Err(ReadError::Shape {
-                key: "address",
-                problem: "is not a host name",
-            });
-        }
+        let raw = string(field(bag, "address")?, "address")?;
+        let address = match raw.parse::<Host>() {
+            Ok(h) => h.to_string(),
+            Err(_) => {
+                return Err(ReadError::Shape {
+                    key: "address",
+                    problem: "is not a DNS name or an IP address",
+                })
+            }
+        };
         let Value::Object(t) = field(bag, "juju_topology")? else {
             return Err(ReadError::Shape {
                 key: "juju_topology",
                 problem: "is not a JSON object",
             });
         };
+        // Each a Juju name (the unit's own name is what Juju reports, not this field; these
+        // still reach labels and logs, so they hold to Juju's grammar).
         let get = |k: &str| match t.get(k) {
-            Some(Value::String(s)) => Ok(s.clone()),
+            Some(Value::String(s))
+                if match k {
+                    "unit" => s.parse::<UnitName>().is_ok(),
+                    _ => s.parse::<AppName>().is_ok(),
+                } =>
+            {
+                Ok(s.clone())
+            }
             _ => Err(ReadError::Shape {
                 key: "juju_topology",
-                problem: "lacks a string application, unit or charm_name",
+                problem: "lacks an application, unit or charm_name that is a Juju name",
             }),
         };
         Ok(Self {
@@ -503,7 +512,23 @@ mod tests {
             "\"w-0.w-endpoints.cos.svc.cluster.local\""
         ))
         .is_ok());
-        for bad in ["w-0", "\"\"", "\"a b\"", "\"$(reboot)\"", "\"x;\\ny\""] {
+        let norm =
+            |addr: &str| ClusterRequirerUnitData::from_databag(&unit(addr)).map(|d| d.address);
+        assert_eq!(norm("\"W-0.Cos.SVC.\"").unwrap(), "w-0.cos.svc");
+        assert_eq!(norm("\"FD00::1\"").unwrap(), "[fd00::1]");
+        assert_eq!(norm("\"[fd00::1]\"").unwrap(), "[fd00::1]");
+        assert_eq!(norm("\"10.1.2.3\"").unwrap(), "10.1.2.3");
+        for bad in [
+            "w-0",
+            "\"\"",
+            "\"a b\"",
+            "\"$(reboot)\"",
+            "\"x;\\ny\"",
+            "\"a_b.svc\"",
+            "\"w:3200\"",
+            "\"$host\"",
+            "\"1.2.3\"",
+        ] {
             assert!(
                 ClusterRequirerUnitData::from_databag(&unit(bad)).is_err(),
                 "{bad}"

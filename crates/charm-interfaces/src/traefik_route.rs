@@ -202,8 +202,8 @@ pub enum TraefikDataError {
     /// `scheme` is not http or https.
     #[error("traefik sent scheme `{0}`; expected http or https")]
     Scheme(String),
-    /// `external_host` does not make a valid URL.
-    #[error("traefik sent external_host `{host}`, which does not make a valid URL: {reason}")]
+    /// `external_host` is not a host.
+    #[error("traefik sent external_host `{host}`, which is not a host: {reason}")]
     Host {
         /// The host, escaped and truncated.
         host: String,
@@ -231,26 +231,16 @@ pub fn traefik_address(remote_app_data: &Databag) -> Result<TraefikAddress, Trae
     if !matches!(scheme, "http" | "https") {
         return Err(TraefikDataError::Scheme(shown(scheme)));
     }
-    let candidate = format!("{scheme}://{host}");
-    match crate::tempo_api::HttpUrl::parse(&candidate) {
-        Ok(u)
-            if u.url().path() == "/"
-                && u.url().query().is_none()
-                && u.url().fragment().is_none()
-                && !host.contains(['/', '?', '#', '@']) =>
-        {
-            Ok(TraefikAddress::Ready {
-                scheme: scheme.to_owned(),
-                external_host: host.to_owned(),
-            })
-        }
-        Ok(_) => Err(TraefikDataError::Host {
-            host: shown(host),
-            reason: "a host must not carry a path, query or user".into(),
+    // A host alone (Tempo's ports follow it in every URL), in its normal form: lower-case,
+    // an IPv6 literal bracketed.
+    match host.parse::<crate::grammar::Host>() {
+        Ok(h) => Ok(TraefikAddress::Ready {
+            scheme: scheme.to_owned(),
+            external_host: h.to_string(),
         }),
         Err(e) => Err(TraefikDataError::Host {
             host: shown(host),
-            reason: e.to_string(),
+            reason: format!("it {e} (and carries no scheme, port, path, query or user)"),
         }),
     }
 }
@@ -294,7 +284,23 @@ mod tests {
             traefik_address(&bag(&[("scheme", "ftp"), ("external_host", "x")])),
             Err(TraefikDataError::Scheme(_))
         ));
-        for host in ["bad host", "a/b", "x:99999", "u@h"] {
+        assert_eq!(
+            traefik_address(&bag(&[("scheme", "http"), ("external_host", "FD00::1")])),
+            Ok(TraefikAddress::Ready {
+                scheme: "http".into(),
+                external_host: "[fd00::1]".into()
+            })
+        );
+        for host in [
+            "bad host",
+            "a/b",
+            "x:99999",
+            "u@h",
+            "x:80",
+            "$host",
+            "a_b",
+            "ü.example",
+        ] {
             assert!(
                 matches!(
                     traefik_address(&bag(&[("scheme", "http"), ("external_host", host)])),

@@ -108,6 +108,32 @@ impl HookToolError {
             ),
         }
     }
+
+    /// As `bad_output` for output that may hold secrets (relation data, secret content): the
+    /// detail says what kind of JSON error and where, never any of the output (serde's
+    /// messages quote values: ``invalid type: integer `123` ``).
+    pub(crate) fn bad_output_redacted(
+        tool: &str,
+        args: &[String],
+        expected: &'static str,
+        e: &serde_json::Error,
+    ) -> Self {
+        let kind = match e.classify() {
+            serde_json::error::Category::Io => "an I/O error",
+            serde_json::error::Category::Syntax => "invalid JSON",
+            serde_json::error::Category::Data => "JSON of the wrong shape",
+            serde_json::error::Category::Eof => "JSON cut short",
+        };
+        Self::BadOutput {
+            command: command_line(tool, args),
+            expected,
+            detail: format!(
+                "{kind} at line {} column {} (the output is not shown: it may hold secrets)",
+                e.line(),
+                e.column()
+            ),
+        }
+    }
 }
 
 /// `tool arg1 arg2`, each argument shortened, for error messages.

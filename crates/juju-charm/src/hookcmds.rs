@@ -343,8 +343,10 @@ impl<R: Runner> HookTools<R> {
     fn databag(&self, args: &[String]) -> Result<Databag, HookToolError> {
         let out = self.call("relation-get", args, None)?;
         // Juju prints `{}` for an empty bag; `null` is tolerated the same way.
+        // Relation data may hold secrets (S3 keys, TLS private keys): the error names where
+        // the output went wrong, never what it says.
         let bag: Option<Databag> = serde_json::from_slice(&out).map_err(|e| {
-            HookToolError::bad_output("relation-get", args, "a JSON object of strings", e, &out)
+            HookToolError::bad_output_redacted("relation-get", args, "a JSON object of strings", &e)
         })?;
         Ok(bag.unwrap_or_default())
     }
@@ -651,7 +653,7 @@ impl<R: Runner> HookTools<R> {
         let out = self.call("secret-get", &args, None)?;
         // The output is the content: a parse error must not quote it.
         let map: BTreeMap<String, String> = serde_json::from_slice(&out).map_err(|e| {
-            HookToolError::bad_output("secret-get", &args, "a JSON object of strings", e, &[])
+            HookToolError::bad_output_redacted("secret-get", &args, "a JSON object of strings", &e)
         })?;
         Ok(SecretContent::from_juju(map))
     }
@@ -967,6 +969,37 @@ mod tests {
                 "state-delete a"
             ]
         );
+    }
+
+    #[test]
+    fn relation_data_never_appears_in_a_parse_error() {
+        let rel = RelationId::new("s3", 5);
+        for out in [
+            r#"{"secret-key": 80085123}"#,
+            r#"{"secret-key": "hunter2"#,
+            r#"{"secret-key": ["hunter2"]}"#,
+            r#"hunter2"#,
+            "{\"secret-key\": \"hunter2\", }",
+        ] {
+            let t = HookTools::new(Recorder::answering(&[(0, out, "")]));
+            let e = t.relation_get_app(&rel, "s3-integrator").unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::BadOutput);
+            let shown = format!("{e} {e:?}");
+            assert!(
+                !shown.contains("hunter2") && !shown.contains("80085123"),
+                "{shown}"
+            );
+            assert!(shown.contains("relation-get"), "{shown}");
+            let t = HookTools::new(Recorder::answering(&[(0, out, "")]));
+            let e = t
+                .secret_get(&SecretRef::Label("tls".into()), SecretRead::Tracked)
+                .unwrap_err();
+            let shown = format!("{e} {e:?}");
+            assert!(
+                !shown.contains("hunter2") && !shown.contains("80085123"),
+                "{shown}"
+            );
+        }
     }
 
     #[test]

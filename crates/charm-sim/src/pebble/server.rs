@@ -279,11 +279,15 @@ fn websocket(mut stream: UnixStream, req: &HttpRequest, model: &Shared) {
                     Ok(_) => {}
                 }
             }
+            // The command is done (its change ready) before its output ends, as in Pebble,
+            // where the process has exited by then: a client that waits on the change right
+            // after reading `end` must find it ready, or its request count would depend on
+            // thread timing.
+            lock(model).exec_done(&task, &stdin);
             if !pending.stdout.is_empty() {
                 let _ = ws.send(Message::Binary(pending.stdout.clone().into()));
             }
             let _ = ws.send(end());
-            lock(model).exec_done(&task, &stdin);
         }
         "stderr" => {
             if !pending.stderr.is_empty() {
