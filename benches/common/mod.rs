@@ -119,6 +119,10 @@ pub fn run(
             String::from_utf8_lossy(&output.stderr)
         )
     });
+    if wrap.is_some_and(|w| w.starts_with("valgrind")) && v["exit_code"] != 0 {
+        // Said by `instructions`, which then has no figure.
+        return v;
+    }
     assert_eq!(v["exit_code"], 0, "{} failed: {}", charm.name, v["stderr"]);
     v
 }
@@ -133,7 +137,22 @@ pub fn instructions(charm: &Charm, state: &Path, event: &[&str]) -> Option<u64> 
         "valgrind --tool=callgrind --trace-children=yes --trace-children-skip=*/tools/* --callgrind-out-file={}/cg.%p",
         out.path().display()
     );
-    run(charm, state, event, Some(&wrap), None);
+    let v = run(charm, state, event, Some(&wrap), None);
+    if v["exit_code"] != 0 {
+        let tail: String = v["stderr"]
+            .as_str()
+            .unwrap_or_default()
+            .lines()
+            .rev()
+            .take(12)
+            .collect::<Vec<_>>()
+            .join(" | ");
+        eprintln!(
+            "{}: the hook failed under callgrind (exit {}), no instruction count: {tail}",
+            charm.name, v["exit_code"]
+        );
+        return None;
+    }
     let mut total = 0;
     for e in std::fs::read_dir(out.path()).ok()? {
         let text = std::fs::read_to_string(e.ok()?.path()).ok()?;
@@ -249,4 +268,29 @@ pub fn calls_text(c: &BTreeMap<String, usize>) -> String {
         .map(|(k, v)| format!("{k}×{v}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+impl Figures {
+    /// As JSON, for the bench's cache of the Python column.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "wall_ms": self.wall_ms,
+            "calls": self.calls,
+            "total_calls": self.total_calls,
+            "pebble_requests": self.pebble_requests,
+            "rss_kib": self.rss_kib,
+            "instructions": self.instructions,
+        })
+    }
+    /// Back from [`Figures::to_json`].
+    pub fn from_json(v: &Value) -> Option<Figures> {
+        Some(Figures {
+            wall_ms: serde_json::from_value(v.get("wall_ms")?.clone()).ok()?,
+            calls: serde_json::from_value(v.get("calls")?.clone()).ok()?,
+            total_calls: v.get("total_calls")?.as_u64()? as usize,
+            pebble_requests: v.get("pebble_requests")?.as_u64()? as usize,
+            rss_kib: v.get("rss_kib")?.as_u64()?,
+            instructions: v.get("instructions")?.as_u64(),
+        })
+    }
 }
