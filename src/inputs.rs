@@ -474,11 +474,11 @@ pub fn read<R: Runner>(
     let mut remote_write = Vec::new();
     let mut remote_write_apps = BTreeSet::new();
     let remote_write_relations = live(tools.relation_ids(REMOTE_WRITE)?);
-    for relation in remote_write_relations.iter().cloned() {
-        let units = unless_gone(remote_units(ctx, tools, &relation))?.unwrap_or_default();
+    for relation in &remote_write_relations {
+        let units = unless_gone(remote_units(ctx, tools, relation))?.unwrap_or_default();
         remote_write_apps.extend(units.first().map(|u| u.app().to_owned()));
         for unit in units {
-            let Some(bag) = unless_gone(tools.relation_get_unit(&relation, &unit))? else {
+            let Some(bag) = unless_gone(tools.relation_get_unit(relation, &unit))? else {
                 continue;
             };
             match parse_remote_write(&bag) {
