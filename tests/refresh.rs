@@ -125,6 +125,20 @@ fn changed_keys(case: &Value, r: &Report) -> Vec<String> {
     out
 }
 
+/// nginx restarted = started again with another definition than the Python charm's (a
+/// changed nginx.conf is applied with `nginx -s reload`, an exec, not a restart).
+fn nginx_restarted(case: &Value, r: &Report) -> Option<String> {
+    let started = |s: &State| {
+        s.containers
+            .iter()
+            .find(|c| c.name == "nginx")
+            .and_then(|c| c.started_with.get("nginx").cloned())
+    };
+    let (before, after) = (started(&python_end_state(case)), started(&r.state));
+    (before.is_some() && before != after)
+        .then(|| format!("nginx restarted: {before:?} -> {after:?}"))
+}
+
 #[test]
 fn refresh_from_the_python_charm_changes_no_databag_byte_and_restarts_nothing() {
     let mut problems = Vec::new();
@@ -138,18 +152,7 @@ fn refresh_from_the_python_charm_changes_no_databag_byte_and_restarts_nothing() 
         for change in changed_keys(&case, &r) {
             problems.push(format!("{id}: {change} changed"));
         }
-        // nginx restarted = started again with another definition (a changed nginx.conf is
-        // applied with `nginx -s reload`, an exec, not a restart).
-        let started = |s: &State| {
-            s.containers
-                .iter()
-                .find(|c| c.name == "nginx")
-                .and_then(|c| c.started_with.get("nginx").cloned())
-        };
-        let (before, after) = (started(&python_end_state(&case)), started(&r.state));
-        if before.is_some() && before != after {
-            problems.push(format!("{id}: nginx restarted: {before:?} -> {after:?}"));
-        }
+        problems.extend(nginx_restarted(&case, &r).map(|why| format!("{id}: {why}")));
     }
     assert!(
         problems.is_empty(),
@@ -253,16 +256,7 @@ fn refresh_from_the_python_charm_in_cos_changes_only_what_readme_lists() {
                 None => problems.push(format!("{id}: {change} changed")),
             }
         }
-        let started = |s: &State| {
-            s.containers
-                .iter()
-                .find(|c| c.name == "nginx")
-                .and_then(|c| c.started_with.get("nginx").cloned())
-        };
-        let (before, after) = (started(&python_end_state(&case)), started(&r.state));
-        if before.is_some() && before != after {
-            problems.push(format!("{id}: nginx restarted"));
-        }
+        problems.extend(nginx_restarted(&case, &r).map(|why| format!("{id}: {why}")));
     }
     assert!(
         problems.is_empty(),
