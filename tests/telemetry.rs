@@ -68,11 +68,12 @@ fn a_loki_unit_that_leaves_stops_receiving_logs() {
     spec.departing_unit = Some("loki/1".into());
     let mut state = first.state.clone();
     // (the simulator takes loki/1 out of the relation's units, as Juju does)
-    // nginx reloads its new config.
+    // nginx checks (`nginx -t` on the candidate) and reloads its new config.
     for c in state.containers.iter_mut().filter(|c| c.name == "nginx") {
-        c.exec = serde_json::from_value(
-            json!([{"command": ["nginx", "-s", "reload"], "stdout": "", "exit_code": 0}]),
-        )
+        c.exec = serde_json::from_value(json!([
+            {"command": ["nginx", "-t"], "stdout": "", "exit_code": 0},
+            {"command": ["nginx", "-s", "reload"], "stdout": "", "exit_code": 0}
+        ]))
         .unwrap();
     }
     let r = run_in_process(&state, &spec, Path::new(ROOT), charm).unwrap();
