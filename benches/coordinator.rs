@@ -10,7 +10,7 @@
 //! the cases whose label contains them; `BENCH_PYTHON_CACHE=1` keeps the Python column in
 //! target/bench/python-coordinator.json and reuses it for the same states and Python commit
 //! (`=only`: never measures Python, reports what the cache holds); `BENCH_KEEP=<dir>` keeps
-//! the measured states and charm directories. Needs the `openssl` CLI for the TLS cases.
+//! the measured states and charm directories.
 //!
 //! Cases: the whole COS deployment ([`full_cos`]) with the certificate issued: its
 //! `tempo-cluster-relation-changed`, and a steady `update-status` on the state that hook left
@@ -26,6 +26,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use charm_sim::ca::TestCa;
 use serde_json::{json, Value};
 
 mod common;
@@ -189,121 +190,19 @@ fn full_cos() -> String {
     serde_yaml::to_string(&v).expect("state as YAML")
 }
 
-/// A test CA (openssl CLI) that signs what a charm asks for over `certificates`, as
-/// self-signed-certificates would: the leaf copies the CSR's subject and SANs.
-struct Ca {
-    dir: tempfile::TempDir,
-    pem: String,
-}
-
-impl Ca {
-    fn new() -> Result<Ca, String> {
-        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        openssl(
-            dir.path(),
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-                "-subj",
-                "/CN=Bench CA",
-                "-days",
-                "3650",
-                "-addext",
-                "basicConstraints=critical,CA:TRUE",
-                "-addext",
-                "keyUsage=critical,keyCertSign,cRLSign",
-            ],
-        )?;
-        std::fs::write(dir.path().join("leaf.ext"), "basicConstraints=CA:FALSE\n")
-            .map_err(|e| e.to_string())?;
-        let pem = std::fs::read_to_string(dir.path().join("ca.pem")).map_err(|e| e.to_string())?;
-        Ok(Ca { dir, pem })
-    }
-
-    fn sign(&self, csr: &str, serial: usize) -> Result<String, String> {
-        let d = self.dir.path();
-        std::fs::write(d.join("req.csr"), format!("{}\n", csr.trim()))
-            .map_err(|e| e.to_string())?;
-        openssl(
-            d,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                "req.csr",
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-set_serial",
-                &(1000 + serial).to_string(),
-                "-days",
-                "3650",
-                "-copy_extensions",
-                "copy",
-                "-extfile",
-                "leaf.ext",
-                "-out",
-                "leaf.pem",
-            ],
-        )?;
-        std::fs::read_to_string(d.join("leaf.pem")).map_err(|e| e.to_string())
-    }
-}
-
-fn openssl(dir: &Path, args: &[&str]) -> Result<(), String> {
-    let out = std::process::Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .map_err(|e| format!("openssl: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "openssl {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
-}
-
-/// The provider's answer to the CSRs the charm wrote in its unit databag on `certificates`
-/// (the tls-certificates v4 provider's `certificates` list: PEMs without their trailing
-/// newline, chain = [certificate, ca]), added to the state at `path`. How many it signed.
-fn issue(ca: &Ca, path: &Path) -> usize {
+/// The provider's answer (charm-sim's test CA, as a tls-certificates v4 provider: the leaf
+/// copies the CSR's subject and SANs, chain = [certificate, CA]) to the CSRs the charm wrote
+/// in its unit databag on `certificates`, added to the state at `path`. How many it signed.
+fn issue(ca: &TestCa, path: &Path) -> usize {
     let text = std::fs::read_to_string(path).expect("state");
-    let mut state: Value = serde_yaml::from_str(&text).expect("state YAML");
+    let mut state: charm_sim::State = serde_yaml::from_str(&text).expect("state YAML");
     let mut signed = 0;
-    for r in state["relations"].as_array_mut().into_iter().flatten() {
-        if r["id"] != 3 {
-            continue;
-        }
-        let requests: Vec<Value> = r["local_unit"]["certificate_signing_requests"]
-            .as_str()
-            .and_then(|s| serde_json::from_str(s).ok())
-            .unwrap_or_default();
-        let ca_pem = ca.pem.trim().to_owned();
-        let mut certs = Vec::new();
-        for (i, req) in requests.iter().enumerate() {
-            let Some(csr) = req["certificate_signing_request"].as_str() else {
-                continue;
-            };
-            let cert = ca.sign(csr, i).expect("sign the CSR").trim().to_owned();
-            certs.push(
-                json!({"ca": ca_pem, "certificate_signing_request": csr.trim(),
-                "certificate": cert, "chain": [cert, ca_pem]}),
-            );
-        }
-        signed = certs.len();
-        r["remote_app_data"]["certificates"] = json!(Value::Array(certs).to_string());
+    for r in state.relations.iter_mut().filter(|r| r.id == 3) {
+        let (answer, n) = ca
+            .answer(&[&r.local_unit], &r.remote_app_data, false)
+            .expect("sign the CSRs");
+        r.remote_app_data.extend(answer);
+        signed = n;
     }
     std::fs::write(path, serde_yaml::to_string(&state).expect("YAML")).expect("write state");
     signed
@@ -372,7 +271,7 @@ fn cases(quick: bool) -> Vec<Case> {
 
 /// Measures `case` for `charm`: the timed runs, then GNU time and callgrind once. Also says
 /// how many certificates the provider issued to the charm.
-fn measure(charm: &Charm, case: &Case, ca: Option<&Ca>) -> (Figures, Option<usize>) {
+fn measure(charm: &Charm, case: &Case, ca: Option<&TestCa>) -> (Figures, Option<usize>) {
     let fresh = tempfile::NamedTempFile::new().expect("tmp");
     std::fs::write(fresh.path(), &case.yaml).expect("write state");
     let mut state = fresh;
@@ -501,10 +400,10 @@ fn main() {
             None
         }
     };
-    let ca = match Ca::new() {
+    let ca = match TestCa::new("Bench CA") {
         Ok(ca) => Some(ca),
         Err(e) => {
-            eprintln!("no TLS cases: cannot make a test CA with the openssl CLI: {e}");
+            eprintln!("no TLS cases: {e}");
             None
         }
     };

@@ -180,9 +180,9 @@ fn scenario_runs_events_in_order_carrying_state() {
         .map(|r| r["event"].as_str().unwrap())
         .collect();
     // 31 hooks, 6 for Prometheus, Grafana's dashboards and the blackbox exporter, 7 for
-    // Grafana's datasource, Loki, Mimir and the catalogue, and 10 for Loki's logging units and
-    // the OpenTelemetry collector.
-    assert_eq!(events.len(), 54, "{events:?}");
+    // Grafana's datasource, Loki, Mimir and the catalogue, 10 for Loki's logging units and
+    // the OpenTelemetry collector, and 3 for the certificates provider.
+    assert_eq!(events.len(), 57, "{events:?}");
     assert_eq!(
         events[..8],
         [
@@ -203,7 +203,7 @@ fn scenario_runs_events_in_order_carrying_state() {
     // Blocked until the third worker brings the missing roles (hook 19), then active; waiting
     // while Traefik is related but has not sent its address (hooks 33-35, after the six COS
     // hooks); active through Grafana, Loki, Mimir, the catalogue, Loki's
-    // logging units and the OpenTelemetry collector.
+    // logging units, the OpenTelemetry collector and the certificates provider.
     assert!(
         statuses[..18].iter().all(|s| *s == "blocked"),
         "{statuses:?}"
@@ -211,7 +211,7 @@ fn scenario_runs_events_in_order_carrying_state() {
     assert_eq!(statuses[18], "active", "{statuses:?}");
     assert_eq!(statuses[26..32], ["active"; 6]);
     assert_eq!(statuses[32..35], ["waiting"; 3]);
-    assert_eq!(statuses[35..], ["active"; 19]);
+    assert_eq!(statuses[35..], ["active"; 22]);
     let rel = |r: &Value, endpoint: &str, id: u64| -> Value {
         r["relations"]
             .as_array()
@@ -241,10 +241,41 @@ fn scenario_runs_events_in_order_carrying_state() {
         ],
         "the distributor serves the receiver my-app asked for"
     );
+    // Before the certificates provider signs, Tempo's own URLs are http; after, https (the
+    // ingress URL keeps Traefik's scheme), and nginx has the issued certificate.
+    let issued = events
+        .iter()
+        .rposition(|e| *e == "certificates-relation-changed")
+        .unwrap();
     assert_eq!(
-        rel(last, "tempo-api", 3)["local_app"]["grpc"],
+        rel(&reports[issued - 1], "tempo-api", 3)["local_app"]["grpc"],
         r#"{"direct_url": "http://tempo.cos.svc.cluster.local:9096/", "ingress_url": "http://tempo.example.org:9096/"}"#
     );
+    assert_eq!(
+        rel(last, "tempo-api", 3)["local_app"]["grpc"],
+        r#"{"direct_url": "https://tempo.cos.svc.cluster.local:9096/", "ingress_url": "http://tempo.example.org:9096/"}"#
+    );
+    let csrs = rel(last, "certificates", 80)["local_unit"]["certificate_signing_requests"].clone();
+    assert!(
+        csrs.as_str().unwrap().contains("BEGIN CERTIFICATE REQUEST"),
+        "{csrs}"
+    );
+    // The report gives each file's size: nginx has its certificate and key now.
+    let nginx = last["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "nginx")
+        .unwrap();
+    for file in [
+        "/etc/nginx/certs/server.cert",
+        "/etc/nginx/certs/server.key",
+    ] {
+        assert!(
+            nginx["files"][file].as_u64().unwrap() > 500,
+            "{file}: {nginx}"
+        );
+    }
     let receivers = rel(last, "tracing", 20)["local_app"]["receivers"].clone();
     assert!(
         receivers
@@ -837,6 +868,18 @@ fn the_short_demo_prints_the_walk_with_reasons_and_a_summary() {
         ),
         "{stdout}"
     );
+    // Each hook says what it brought: the datasource, scrape jobs, log targets (the Loki
+    // that left switched off), the certificate and https.
+    for brought in [
+        "+ grafana-source 40: grafana_source_app_host, grafana_source_data",
+        "+ metrics-endpoint 70: alert_rules, scrape_jobs",
+        "layer nginx-log-forwarding (log targets loki/0, loki/1 off)",
+        "+ certificates 80: certificate_signing_requests",
+        "/etc/nginx/certs/server.cert",
+        "+ https: the URLs it publishes are https now",
+    ] {
+        assert!(stdout.contains(brought), "{brought}: {stdout}");
+    }
     assert!(
         !stdout.contains("== databags"),
         "--short prints only the walk"

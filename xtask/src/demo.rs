@@ -12,7 +12,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use charm_sim::process::ProcessOptions;
 use charm_sim::scenario::{run_scenario_with, Scenario, StepSpec};
-use charm_sim::Report;
+use charm_sim::{Report, State};
+type Databag = std::collections::BTreeMap<String, String>;
 use serde_json::{json, Value};
 
 const SCENARIO: &str = "examples/deploy-scenario.yaml";
@@ -80,6 +81,91 @@ fn why(step: &StepSpec, r: &Report, world: &[String], was_inconsistent: bool) ->
     parts.join("; ")
 }
 
+/// What a hook changed that the rest of the world sees, one entry per place: the keys of
+/// each databag it wrote (`-key` for one it deleted), the files it pushed or removed and the
+/// layers it added or changed in each container (with their log targets), the secrets it
+/// made; and `https` once a URL it publishes turns to https.
+fn brought(before: &State, after: &State) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut https = false;
+    let empty = Databag::new();
+    for rel in &after.relations {
+        let old = before.relation(rel.id);
+        let mut keys: Vec<String> = Vec::new();
+        for (bag, old_bag) in [
+            (&rel.local_app, old.map_or(&empty, |r| &r.local_app)),
+            (&rel.local_unit, old.map_or(&empty, |r| &r.local_unit)),
+        ] {
+            for (k, v) in bag {
+                let was = old_bag.get(k);
+                if was != Some(v) {
+                    keys.push(k.clone());
+                    https |= v.contains("https://") && !was.is_some_and(|o| o.contains("https://"));
+                }
+            }
+            keys.extend(
+                old_bag
+                    .keys()
+                    .filter(|k| !bag.contains_key(*k))
+                    .map(|k| format!("-{k}")),
+            );
+        }
+        if !keys.is_empty() {
+            out.push(format!("{} {}: {}", rel.endpoint, rel.id, keys.join(", ")));
+        }
+    }
+    for c in &after.containers {
+        let old = before.containers.iter().find(|o| o.name == c.name);
+        let mut what: Vec<String> = Vec::new();
+        for (path, f) in &c.files {
+            let was = old.and_then(|o| o.files.get(path));
+            if was.map(|w| w.content()) != Some(f.content()) {
+                what.push(path.clone());
+            }
+        }
+        for path in old.into_iter().flat_map(|o| o.files.keys()) {
+            if !c.files.contains_key(path) {
+                what.push(format!("-{path}"));
+            }
+        }
+        for l in &c.layers {
+            let was = old.and_then(|o| o.layers.iter().find(|w| w.label == l.label));
+            if was.map(|w| &w.layer) != Some(&l.layer) {
+                // A target whose services are only `-all` forwards nothing: a Loki that left.
+                let targets: Vec<String> = l
+                    .layer
+                    .log_targets
+                    .iter()
+                    .map(|(name, t)| match t.services.as_slice() {
+                        [only] if only == "-all" => format!("{name} off"),
+                        _ => name.clone(),
+                    })
+                    .collect();
+                what.push(if targets.is_empty() {
+                    format!("layer {}", l.label)
+                } else {
+                    format!("layer {} (log targets {})", l.label, targets.join(", "))
+                });
+            }
+        }
+        if !what.is_empty() {
+            out.push(format!("container {}: {}", c.name, what.join(", ")));
+        }
+    }
+    for secret in &after.secrets {
+        if !before.secrets.iter().any(|b| b.id == secret.id) {
+            out.push(format!(
+                "secret {}",
+                secret.label.as_deref().unwrap_or(secret.id.as_str())
+            ));
+        }
+    }
+    if https {
+        out.push("https: the URLs it publishes are https now".to_owned());
+    }
+    out
+}
+
 /// Ports as `opened-ports` gives them, sorted by number then protocol.
 fn sorted_ports(ports: &[String]) -> Vec<String> {
     let mut p = ports.to_vec();
@@ -135,6 +221,9 @@ fn step_line(n: usize, step: &Value) -> String {
     );
     if let Some(why) = step["why"].as_str() {
         line.push_str(&format!("\n{:>6}because: {why}", ""));
+    }
+    for b in step["brought"].as_array().into_iter().flatten() {
+        line.push_str(&format!("\n{:>6}+ {}", "", b.as_str().unwrap_or("")));
     }
     line
 }
@@ -275,6 +364,8 @@ pub fn run(root: &Path, charm_dir: &Path, sim: &Path, mode: Mode) -> Result<bool
     // What the world did since the last hook.
     let mut world: Vec<String> = Vec::new();
     let mut shown_status: Option<Value> = None;
+    // The state before the hook, to say what the hook changed.
+    let mut before = state.clone();
     let human = mode != Mode::Json;
     if human {
         println!("A deployment walked through charm-sim, as Juju orders the hooks ({SCENARIO}):");
@@ -294,6 +385,11 @@ pub fn run(root: &Path, charm_dir: &Path, sim: &Path, mode: Mode) -> Result<bool
                     failed = Some(r.clone());
                 }
                 let mut e = step_json(r);
+                let changed = brought(&before, &r.state);
+                if !changed.is_empty() {
+                    e["brought"] = json!(changed);
+                }
+                before = r.state.clone();
                 if e["unit_status"] != Value::Null
                     && shown_status.as_ref() != Some(&e["unit_status"])
                 {

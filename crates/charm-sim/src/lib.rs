@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod action_spec;
+pub mod ca;
 pub mod charm_files;
 pub mod consistency;
 pub mod hook;

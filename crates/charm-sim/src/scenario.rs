@@ -29,7 +29,8 @@ pub struct Scenario {
 }
 
 /// One step: `install`, `{event: ..., relation: ..., remote_unit: ...}`, or a change of the
-/// world outside the unit (`{relate: ...}`, `{remote_writes: ...}`, `{container_up: ...}`).
+/// world outside the unit (`{relate: ...}`, `{remote_writes: ...}`, `{container_up: ...}`,
+/// `{issue_certificates: ...}`).
 #[derive(Debug, Clone)]
 pub enum StepSpec {
     /// Just the event name.
@@ -40,7 +41,7 @@ pub enum StepSpec {
     Change(Change),
 }
 
-const STEP_SHAPES: &str = "a step is a hook name, {event: NAME, relation: ..., remote_unit: ...}, or one of {relate: RELATION}, {remote_writes: {relation, app, units}}, {container_up: CONTAINER}";
+const STEP_SHAPES: &str = "a step is a hook name, {event: NAME, relation: ..., remote_unit: ...}, or one of {relate: RELATION}, {remote_writes: {relation, app, units}}, {container_up: CONTAINER}, {issue_certificates: RELATION_ID}";
 
 impl<'de> Deserialize<'de> for StepSpec {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -53,7 +54,10 @@ impl<'de> Deserialize<'de> for StepSpec {
                 serde_yaml::from_value(v.clone()).map(Self::Full)
             }
             serde_yaml::Value::Mapping(_)
-                if key("relate") || key("remote_writes") || key("container_up") =>
+                if key("relate")
+                    || key("remote_writes")
+                    || key("container_up")
+                    || key("issue_certificates") =>
             {
                 serde_yaml::from_value(v.clone()).map(Self::Change)
             }
@@ -88,6 +92,11 @@ pub struct Change {
     /// A workload container's Pebble starts answering (`<name>-pebble-ready` comes next).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_up: Option<String>,
+    /// A tls-certificates v4 provider (charm-sim's test CA, [`crate::ca`]) answers the CSRs
+    /// the charm wrote on this relation (its unit's and its application's databags): every
+    /// CSR gets a certificate in the remote application's `certificates`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issue_certificates: Option<u32>,
 }
 
 /// Writes by the remote side of one relation.
@@ -130,40 +139,58 @@ impl Change {
             event: "scenario change".into(),
             reason,
         };
-        match (&self.relate, &self.remote_writes, &self.container_up) {
-            (Some(r), None, None) => {
-                if state.relation(r.id).is_some() {
-                    return Err(bad(format!("relation {} exists already", r.id)));
-                }
-                state.relations.push(r.clone());
+        let set = [
+            self.relate.is_some(),
+            self.remote_writes.is_some(),
+            self.container_up.is_some(),
+            self.issue_certificates.is_some(),
+        ];
+        if set.iter().filter(|s| **s).count() != 1 {
+            return Err(bad(
+                "a change sets exactly one of relate, remote_writes, container_up, issue_certificates"
+                    .into(),
+            ));
+        }
+        if let Some(r) = &self.relate {
+            if state.relation(r.id).is_some() {
+                return Err(bad(format!("relation {} exists already", r.id)));
             }
-            (None, Some(w), None) => {
-                let rel = state
-                    .relations
-                    .iter_mut()
-                    .find(|r| r.id == w.relation)
-                    .ok_or_else(|| bad(format!("no relation {} to write to", w.relation)))?;
-                merge(&mut rel.remote_app_data, &w.app);
-                for (unit, writes) in &w.units {
-                    merge(
-                        rel.remote_units_data.entry(unit.clone()).or_default(),
-                        writes,
-                    );
-                }
+            state.relations.push(r.clone());
+        } else if let Some(w) = &self.remote_writes {
+            let rel = state
+                .relations
+                .iter_mut()
+                .find(|r| r.id == w.relation)
+                .ok_or_else(|| bad(format!("no relation {} to write to", w.relation)))?;
+            merge(&mut rel.remote_app_data, &w.app);
+            for (unit, writes) in &w.units {
+                merge(
+                    rel.remote_units_data.entry(unit.clone()).or_default(),
+                    writes,
+                );
             }
-            (None, None, Some(name)) => {
-                let c = state
-                    .containers
-                    .iter_mut()
-                    .find(|c| c.name == *name)
-                    .ok_or_else(|| bad(format!("the state has no container `{name}`")))?;
-                c.can_connect = true;
-            }
-            _ => {
-                return Err(bad(
-                    "a change sets exactly one of relate, remote_writes, container_up".into(),
-                ))
-            }
+        } else if let Some(name) = &self.container_up {
+            let c = state
+                .containers
+                .iter_mut()
+                .find(|c| c.name == *name)
+                .ok_or_else(|| bad(format!("the state has no container `{name}`")))?;
+            c.can_connect = true;
+        } else if let Some(id) = self.issue_certificates {
+            let rel = state
+                .relations
+                .iter_mut()
+                .find(|r| r.id == id)
+                .ok_or_else(|| bad(format!("no relation {id} to issue certificates on")))?;
+            let ca = crate::ca::shared().map_err(|e| bad(e.to_string()))?;
+            let (answer, _) = ca
+                .answer(
+                    &[&rel.local_unit, &rel.local_app],
+                    &rel.remote_app_data,
+                    false,
+                )
+                .map_err(|e| bad(format!("relation {id}: {e}")))?;
+            rel.remote_app_data.extend(answer);
         }
         Ok(())
     }
@@ -189,6 +216,8 @@ impl Change {
             )
         } else if let Some(c) = &self.container_up {
             format!("container {c}: Pebble is up")
+        } else if let Some(id) = self.issue_certificates {
+            format!("relation {id}: the certificates provider signs the charm's CSRs")
         } else {
             "nothing".into()
         }
@@ -340,10 +369,46 @@ mod tests {
                 "not a unit",
             ),
             ("{}", "exactly one"),
+            (
+                "issue_certificates: 9",
+                "no relation 9 to issue certificates on",
+            ),
+            (
+                "{container_up: nginx, issue_certificates: 5}",
+                "exactly one",
+            ),
         ] {
             let e = change(yaml).apply(&mut s).expect_err(yaml).to_string();
             assert!(e.contains(why), "{yaml}: {e}");
         }
+    }
+
+    #[test]
+    fn issue_certificates_answers_the_charms_csrs_on_the_relation() {
+        let mut s = state();
+        // A relation whose requirer asked for nothing gets an empty list; one with a CSR
+        // that is not one is refused, naming the relation and the entry, state untouched.
+        change("relate: {id: 8, endpoint: certificates, remote_app: ssc}")
+            .apply(&mut s)
+            .expect("relate");
+        change("issue_certificates: 8")
+            .apply(&mut s)
+            .expect("nothing to sign");
+        assert_eq!(
+            s.relation(8).expect("rel").remote_app_data["certificates"],
+            "[]"
+        );
+        s.relations[1].local_unit.insert(
+            "certificate_signing_requests".into(),
+            r#"[{"certificate_signing_request": "not a PEM", "ca": false}]"#.into(),
+        );
+        let before = s.clone();
+        let e = change("issue_certificates: 8")
+            .apply(&mut s)
+            .expect_err("refused")
+            .to_string();
+        assert!(e.contains("relation 8") && e.contains("CSR #1"), "{e}");
+        assert_eq!(s, before);
     }
 
     #[test]
