@@ -22,14 +22,18 @@ use std::borrow::Cow;
 
 /// One directive: name, arguments, and a block when it has one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Directive {
+pub struct Directive<'a> {
     /// The name (`server`).
     pub name: &'static str,
-    /// Its arguments: fixed words borrowed, the rest owned (the file grows with every
-    /// worker unit, so fixed words are not copied for each).
-    pub args: Vec<Cow<'static, str>>,
+    /// Its arguments: fixed words and the inputs' text borrowed, the rest owned (the file
+    /// grows with every worker unit, so nothing is copied for each that need not be).
+    pub args: Vec<Cow<'a, str>>,
     /// Its block, if it is a block directive.
-    pub block: Option<Vec<Directive>>,
+    pub block: Option<Vec<Directive<'a>>>,
+    /// An upstream's `server <address>:<port> resolve;` lines, written after the block's
+    /// directives straight from the addresses: one line per worker unit and role, so none
+    /// is built as a directive.
+    pub servers: Option<(&'a [String], u16)>,
 }
 
 /// `d!("name", arg, ...)`: a directive; each argument a `&'static str` or a `String`.
@@ -39,11 +43,12 @@ macro_rules! d {
             name: $name,
             args: vec![$(Cow::from($arg)),*],
             block: None,
+            servers: None,
         }
     };
 }
 
-fn block(mut head: Directive, body: Vec<Directive>) -> Directive {
+fn block<'a>(mut head: Directive<'a>, body: Vec<Directive<'a>>) -> Directive<'a> {
     head.block = Some(body);
     head
 }
@@ -111,7 +116,7 @@ fn map_block(
     source: &'static str,
     target: &'static str,
     entries: &[(&'static str, &'static str)],
-) -> Directive {
+) -> Directive<'static> {
     let body = entries.iter().map(|(k, v)| d!("", *k, *v)).collect();
     block(d!("map", source, target), body)
 }
@@ -142,7 +147,7 @@ pub fn zone_size(servers: &[String]) -> String {
 }
 
 /// The directive tree.
-pub fn directives(i: &NginxInputs) -> Vec<Directive> {
+pub fn directives<'a>(i: &'a NginxInputs) -> Vec<Directive<'a>> {
     let upstreams: Vec<&Upstream> = i
         .upstreams
         .iter()
@@ -151,17 +156,10 @@ pub fn directives(i: &NginxInputs) -> Vec<Directive> {
     let mut http: Vec<Directive> = upstreams
         .iter()
         .map(|u| {
-            let mut body = vec![d!(
-                "zone",
-                format!("{}_zone", u.name),
-                zone_size(&u.addresses)
-            )];
-            body.extend(
-                u.addresses
-                    .iter()
-                    .map(|a| d!("server", format!("{a}:{}", u.port), "resolve")),
-            );
-            block(d!("upstream", u.name.clone()), body)
+            let zone = d!("zone", format!("{}_zone", u.name), zone_size(&u.addresses));
+            let mut up = block(d!("upstream", u.name.as_str()), vec![zone]);
+            up.servers = Some((&u.addresses, u.port));
+            up
         })
         .collect();
     http.extend([
@@ -195,7 +193,11 @@ pub fn directives(i: &NginxInputs) -> Vec<Directive> {
         d!("resolver", i.resolver.clone()),
         d!("proxy_read_timeout", "300"),
     ]);
-    let known = |name: &str| upstreams.iter().any(|u| u.name == name);
+    // One location per worker unit on the telemetry proxy, one upstream each: a set, not a
+    // scan per location.
+    let names: std::collections::BTreeSet<&str> =
+        upstreams.iter().map(|u| u.name.as_str()).collect();
+    let known = |name: &str| names.contains(name);
     for s in &i.servers {
         let locations: Vec<Directive> = s
             .locations
@@ -237,7 +239,7 @@ pub fn directives(i: &NginxInputs) -> Vec<Directive> {
         }
         let port = s.port.to_string();
         let mut body = Vec::new();
-        let ssl = |d: Directive| {
+        let ssl = |d: Directive<'a>| {
             let mut d = d;
             if i.tls {
                 d.args.push(Cow::from("ssl"));
@@ -279,18 +281,41 @@ pub fn directives(i: &NginxInputs) -> Vec<Directive> {
     ]
 }
 
-/// `arg` as nginx reads it back: bare when it can be, else single-quoted.
-fn push_quoted(out: &mut String, arg: &str) {
+/// Whether nginx reads `arg` back bare.
+fn is_plain(arg: &str) -> bool {
     let special =
         |c: char| c.is_whitespace() || matches!(c, ';' | '{' | '}' | '"' | '\'' | '#' | '\\');
-    // Bytes below 0x80 are whole characters, so ASCII text needs no UTF-8 decoding.
-    let plain = !arg.is_empty()
-        && if arg.is_ascii() {
-            !arg.bytes().any(|b| special(char::from(b)))
-        } else {
-            !arg.chars().any(special)
-        };
-    if plain {
+    if arg.is_empty() {
+        return false;
+    }
+    // Bytes below 0x80 are whole characters, so ASCII text needs no UTF-8 decoding: one
+    // table look-up a byte (the file is most of a megabyte at a thousand units).
+    for b in arg.bytes() {
+        match SPECIAL_ASCII.get(usize::from(b)) {
+            None => return !arg.chars().any(special),
+            Some(true) => return false,
+            Some(false) => {}
+        }
+    }
+    true
+}
+
+/// The ASCII bytes that make an argument need quotes: `char::is_whitespace`'s six and
+/// nginx's own.
+const SPECIAL_ASCII: [bool; 128] = {
+    let mut t = [false; 128];
+    let special = *b" \t\n\x0b\x0c\r;{}\"'#\\";
+    let mut i = 0;
+    while i < special.len() {
+        t[special[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+/// `arg` as nginx reads it back: bare when it can be, else single-quoted.
+fn push_quoted(out: &mut String, arg: &str) {
+    if is_plain(arg) {
         out.push_str(arg);
         return;
     }
@@ -323,6 +348,9 @@ fn write(out: &mut String, ds: &[Directive], depth: usize) {
             Some(body) => {
                 out.push_str(" {\n");
                 write(out, body, depth + 1);
+                if let Some((addresses, port)) = x.servers {
+                    write_servers(out, addresses, port, depth + 1);
+                }
                 for _ in 0..depth {
                     out.push_str("    ");
                 }
@@ -332,9 +360,29 @@ fn write(out: &mut String, ds: &[Directive], depth: usize) {
     }
 }
 
+/// `server <address>:<port> resolve;` per address, as [`write`] would write the directive.
+fn write_servers(out: &mut String, addresses: &[String], port: u16, depth: usize) {
+    let port = format!(":{port}");
+    for a in addresses {
+        for _ in 0..depth {
+            out.push_str("    ");
+        }
+        out.push_str("server ");
+        if is_plain(a) {
+            out.push_str(a);
+            out.push_str(&port);
+        } else {
+            push_quoted(out, &format!("{a}{port}"));
+        }
+        out.push_str(" resolve;\n");
+    }
+}
+
 /// The configuration file's text.
 pub fn render(i: &NginxInputs) -> String {
-    let mut out = String::with_capacity(8 * 1024);
+    // About 80 bytes a server line: grown once, not doubled a dozen times.
+    let servers: usize = i.upstreams.iter().map(|u| u.addresses.len()).sum();
+    let mut out = String::with_capacity(16 * 1024 + 80 * servers);
     write(&mut out, &directives(i), 0);
     out
 }
@@ -405,6 +453,17 @@ mod tests {
             text.push(';');
             assert_eq!(tokens(&text), ["set", arg, ";"], "{arg}");
         }
+    }
+
+    #[test]
+    fn the_ascii_fast_path_agrees_with_the_character_check() {
+        for b in 0u8..0x80 {
+            let c = char::from(b);
+            let by_char =
+                !(c.is_whitespace() || matches!(c, ';' | '{' | '}' | '"' | '\'' | '#' | '\\'));
+            assert_eq!(is_plain(&format!("a{c}b")), by_char, "{b:#x}");
+        }
+        assert!(!is_plain("a\u{a0}b"), "non-ASCII whitespace still quotes");
     }
 
     #[test]

@@ -176,6 +176,9 @@ pub struct Cluster {
 /// (the Python coordinator crashes on it).
 pub fn cluster(i: &Inputs) -> Cluster {
     let mut c = Cluster::default();
+    // Addresses per role gathered as lists and made sets once at the end (a set built from
+    // a list sorts it once; inserting one by one searches the set for each of thousands).
+    let mut addresses: BTreeMap<TempoRole, Vec<String>> = BTreeMap::new();
     for w in &i.workers {
         let Ok(role) = &w.role else { continue };
         let roles: Option<Vec<TempoRole>> = role.roles().map(TempoRole::parse).collect();
@@ -196,11 +199,15 @@ pub fn cluster(i: &Inputs) -> Cluster {
             .filter_map(|(n, d)| Some((n, d.as_ref().ok()?)))
         {
             for r in &expanded {
-                c.addresses.entry(*r).or_default().insert(u.address.clone());
+                addresses.entry(*r).or_default().push(u.address.clone());
             }
             c.topology.push((unit.clone(), u.address.clone()));
         }
     }
+    c.addresses = addresses
+        .into_iter()
+        .map(|(r, list)| (r, list.into_iter().collect()))
+        .collect();
     c
 }
 

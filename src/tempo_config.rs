@@ -253,7 +253,8 @@ pub fn render(i: &TempoInputs<'_>, http_port: u16, grpc_port: u16) -> String {
         "memberlist": {
             "abort_if_cluster_join_fails": false,
             "bind_port": MEMBERLIST_PORT,
-            "join_members": all.iter().map(|a| format!("{a}:{MEMBERLIST_PORT}")).collect::<Vec<_>>(),
+            // Written by `join_members` below (one line per worker unit).
+            "join_members": [],
             "tls_enabled": false,
         },
         "compactor": {
@@ -293,7 +294,51 @@ pub fn render(i: &TempoInputs<'_>, http_port: u16, grpc_port: u16) -> String {
         }
     }
     // A map of JSON values always serialises; the fallback is unreachable but total.
-    serde_yaml::to_string(&config).unwrap_or_default()
+    let yaml = serde_yaml::to_string(&config).unwrap_or_default();
+    let members: Vec<String> = all
+        .iter()
+        .map(|a| format!("{a}:{MEMBERLIST_PORT}"))
+        .collect();
+    join_members(yaml, &members)
+}
+
+/// The empty list `render` leaves for the memberlist's members (`memberlist` is a
+/// top-level key, so its keys are indented by two).
+const EMPTY_MEMBERS: &str = "\n  join_members: []\n";
+
+/// Fills memberlist's `join_members` in `yaml` with `members`, each line as serde_yaml writes
+/// a sequence item: a member that is a DNS name or an IPv4 address with its port needs no
+/// quoting and is written as it is; any other goes through serde_yaml. (Emitting a thousand
+/// scalars through libyaml was a tenth of a thousand-unit hook.)
+fn join_members(yaml: String, members: &[String]) -> String {
+    let Some(at) = yaml.find(EMPTY_MEMBERS).filter(|_| !members.is_empty()) else {
+        return yaml;
+    };
+    let plain = |m: &str| {
+        m.split_once(':').is_some_and(|(host, port)| {
+            host.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+                && !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit())
+        })
+    };
+    let mut out =
+        String::with_capacity(yaml.len() + members.iter().map(|m| m.len() + 5).sum::<usize>());
+    out.push_str(&yaml[..at]);
+    out.push_str("\n  join_members:\n");
+    for m in members {
+        out.push_str("  - ");
+        if plain(m) {
+            out.push_str(m);
+        } else {
+            out.push_str(serde_yaml::to_string(m).unwrap_or_default().trim_end());
+        }
+        out.push('\n');
+    }
+    out.push_str(&yaml[at + EMPTY_MEMBERS.len()..]);
+    out
 }
 
 #[cfg(test)]
@@ -324,6 +369,30 @@ mod tests {
             assert_eq!(v["endpoint"], endpoint, "{given}");
             assert_eq!(v["insecure"], insecure, "{given}");
         }
+    }
+
+    #[test]
+    fn join_members_are_written_as_serde_yaml_writes_them() {
+        let members: Vec<String> = [
+            "tempo-worker-0.tempo-worker-endpoints.cos.svc.cluster.local",
+            "10.1.2.3",
+            "[fd00::1]",
+            "123",
+            "1e5",
+            "true",
+            "null",
+            "a-very-long-host-name-that-goes-beyond-eighty-columns.tempo-worker-endpoints.cos.svc.cluster.local",
+        ]
+        .iter()
+        .map(|h| format!("{h}:{MEMBERLIST_PORT}"))
+        .chain(["no-port".to_owned(), "x:".to_owned()])
+        .collect();
+        let config = |m: &[String]| json!({"a": 1, "memberlist": {"bind_port": 7946, "join_members": m, "tls_enabled": false}, "z": 2});
+        let by_serde = serde_yaml::to_string(&config(&members)).expect("yaml");
+        let empty = serde_yaml::to_string(&config(&[])).expect("yaml");
+        assert!(empty.contains(EMPTY_MEMBERS), "{empty}");
+        assert_eq!(join_members(empty.clone(), &members), by_serde);
+        assert_eq!(join_members(empty.clone(), &[]), empty);
     }
 
     #[test]
