@@ -144,7 +144,7 @@ pub fn plan(
             p.upstreams.push(Upstream {
                 name: upstream.clone(),
                 port: data.url.port(),
-                addresses: vec![data.url.host()],
+                addresses: [data.url.host()].into(),
             });
             p.locations.push(Location {
                 modifier: "=",

@@ -60,8 +60,9 @@ pub struct Upstream {
     pub name: String,
     /// The port every server in it listens on.
     pub port: u16,
-    /// Its servers (sorted, deduplicated by the caller).
-    pub addresses: Vec<String>,
+    /// Its servers (sorted, deduplicated by the caller); shared, since several upstreams
+    /// (one per receiver) list the same thousand workers.
+    pub addresses: std::rc::Rc<[String]>,
 }
 
 /// A location in a server.
@@ -138,12 +139,15 @@ const ZONE_MIN: usize = 64 * 1024;
 /// The shared-memory zone for an upstream of these servers, by what it holds: `64k` (as the
 /// Python charm writes) while that is enough, else the measured cost with a margin of 2,
 /// rounded up to 4k pages. `docs/benchmarks.md` has the measurements.
-pub fn zone_size(servers: &[String]) -> String {
+pub fn zone_size(servers: &[String]) -> Cow<'static, str> {
     let longest = servers.iter().map(String::len).max().unwrap_or(0);
     let need =
         ZONE_BASE + servers.len() * ZONE_MARGIN * (ZONE_PER_SERVER + ZONE_PER_NAME_BYTE * longest);
-    let bytes = need.max(ZONE_MIN).div_ceil(4096) * 4096;
-    format!("{}k", bytes / 1024)
+    if need <= ZONE_MIN {
+        return Cow::Borrowed("64k");
+    }
+    let bytes = need.div_ceil(4096) * 4096;
+    Cow::Owned(format!("{}k", bytes / 1024))
 }
 
 /// The directive tree.
@@ -190,7 +194,7 @@ pub fn directives<'a>(i: &'a NginxInputs) -> Vec<Directive<'a>> {
         d!("access_log", "/dev/stderr"),
         d!("sendfile", "on"),
         d!("tcp_nopush", "on"),
-        d!("resolver", i.resolver.clone()),
+        d!("resolver", i.resolver.as_str()),
         d!("proxy_read_timeout", "300"),
     ]);
     // One location per worker unit on the telemetry proxy, one upstream each: a set, not a
@@ -227,9 +231,9 @@ pub fn directives<'a>(i: &'a NginxInputs) -> Vec<Directive<'a>> {
                     body.push(d!("proxy_set_header", "Connection", ""));
                 }
                 let head = if l.modifier.is_empty() {
-                    d!("location", l.path.clone())
+                    d!("location", l.path.as_str())
                 } else {
-                    d!("location", l.modifier, l.path.clone())
+                    d!("location", l.modifier, l.path.as_str())
                 };
                 block(head, body)
             })
@@ -259,7 +263,7 @@ pub fn directives<'a>(i: &'a NginxInputs) -> Vec<Directive<'a>> {
             "proxy_set_header"
         };
         body.push(d!(header, "X-Scope-OrgID", "$ensured_x_scope_orgid"));
-        body.push(d!("server_name", i.server_name.clone()));
+        body.push(d!("server_name", i.server_name.as_str()));
         if i.tls {
             body.extend([
                 d!("ssl_certificate", CERT_PATH),
@@ -476,7 +480,7 @@ mod tests {
         assert_eq!(zone_size(&hosts(12, 60)), "64k");
         // Above what 64k holds: at least twice what nginx 1.30 was measured to need
         // (1,242k for 1,000 servers of 60 bytes, 1,804k for 1,000 of 253 bytes).
-        let k = |s: String| s.trim_end_matches('k').parse::<usize>().unwrap();
+        let k = |s: Cow<str>| s.trim_end_matches('k').parse::<usize>().unwrap();
         assert!(k(zone_size(&hosts(1000, 60))) >= 2 * 1242 - 32);
         assert!(k(zone_size(&hosts(1000, 253))) >= 2 * 1804 - 32);
         assert_eq!(k(zone_size(&hosts(100, 60))) % 4, 0);

@@ -306,12 +306,14 @@ pub fn nginx_inputs(
         log,
         self_tracing: st,
     } = routes;
-    let addrs = |r: TempoRole| -> Vec<String> {
+    let addrs = |r: TempoRole| -> std::rc::Rc<[String]> {
         c.addresses
             .get(&r)
             .map(|s| s.iter().cloned().collect())
             .unwrap_or_default()
     };
+    let distributors = addrs(TempoRole::Distributor);
+    let frontends = addrs(TempoRole::QueryFrontend);
     // With TLS the workers serve TLS too (Tempo's config says so), so nginx dials them with it.
     let tls = i.tls.serving.is_some();
     let mut upstreams = Vec::new();
@@ -330,7 +332,7 @@ pub fn nginx_inputs(
         upstreams.push(Upstream {
             name: name.clone(),
             port: receiver_port(*p),
-            addresses: addrs(TempoRole::Distributor),
+            addresses: distributors.clone(),
         });
         servers.push(Server {
             port: receiver_port(*p),
@@ -345,7 +347,7 @@ pub fn nginx_inputs(
         upstreams.push(Upstream {
             name: name.into(),
             port,
-            addresses: addrs(TempoRole::QueryFrontend),
+            addresses: frontends.clone(),
         });
         servers.push(Server {
             port,
@@ -369,7 +371,7 @@ pub fn nginx_inputs(
         upstreams.push(Upstream {
             name: name.clone(),
             port: TEMPO_HTTP_PORT,
-            addresses: vec![address.clone()],
+            addresses: [address.clone()].into(),
         });
         proxy.push(exact(
             format!("/proxy/worker/{dashed}/metrics"),
@@ -386,7 +388,7 @@ pub fn nginx_inputs(
         upstreams.push(Upstream {
             name: name.clone(),
             port: r.url.port_or_default(),
-            addresses: vec![r.url.host().to_string()],
+            addresses: [r.url.host().to_string()].into(),
         });
         proxy.push(exact(
             format!("/proxy/remote-write/{}/write", r.key),

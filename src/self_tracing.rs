@@ -119,7 +119,7 @@ pub fn plan(
             p.upstreams.push(Upstream {
                 name: upstream.clone(),
                 port: url.port(),
-                addresses: vec![url.host()],
+                addresses: [url.host()].into(),
             });
             p.locations.push(Location {
                 modifier: "",
