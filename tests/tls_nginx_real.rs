@@ -19,7 +19,6 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use charm_sim::EventSpec;
 use common::*;
 use serde_json::Value;
 
@@ -120,29 +119,8 @@ fn nginx_serves_the_pushed_tls_config_and_clients_verify_the_chain() {
          remote_app: ca, remote_units: [ca/0]}}\n",
         deploy::worker_relation_at(901, "worker", "all", &[WORKER_IP.to_owned()])
     );
-    let mut s = state(&yaml);
-    for c in &mut s.containers {
-        if c.name == "nginx" {
-            c.exec = serde_json::from_value(serde_json::json!([
-                {"command": ["update-ca-certificates"]}, {"command": ["nginx"]}
-            ]))
-            .unwrap();
-        }
-    }
-    let r = inproc(
-        &s,
-        &EventSpec::on("certificates-relation-created", "certificates:3"),
-    );
-    assert!(r.ok(), "{}", r.stderr);
-    let mut s = r.state.clone();
     let mut ca = tls_ca::TestCa::new("Tempo Test CA");
-    let rel = s.relations.iter_mut().find(|r| r.id == 3).unwrap();
-    rel.remote_app_data = ca.answer(&rel.local_unit, &Default::default(), false);
-    let r = inproc(
-        &s,
-        &EventSpec::on("certificates-relation-changed", "certificates:3").remote_unit("ca/0"),
-    );
-    assert!(r.ok(), "{}", r.stderr);
+    let r = tls_ca::issue_on_relation_3(&state(&yaml), &mut ca, inproc);
     let nginx_c = r
         .state
         .containers

@@ -81,29 +81,8 @@ fn the_python_worker_takes_our_tls_databag_and_reads_the_key_through_our_grant()
         "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}relations:\n{CLUSTER}\
          \x20 - {{id: 3, endpoint: certificates, remote_app: ca, remote_units: [ca/0]}}\n"
     );
-    let mut s = state(&yaml);
-    for c in &mut s.containers {
-        if c.name == "nginx" {
-            c.exec = serde_json::from_value(json!([
-                {"command": ["update-ca-certificates"]}, {"command": ["nginx"]}
-            ]))
-            .unwrap();
-        }
-    }
-    let r = inproc(
-        &s,
-        &EventSpec::on("certificates-relation-created", "certificates:3"),
-    );
-    assert!(r.ok(), "{}", r.stderr);
-    let mut s = r.state.clone();
     let mut ca = tls_ca::TestCa::new("Tempo Test CA");
-    let rel = s.relations.iter_mut().find(|r| r.id == 3).unwrap();
-    rel.remote_app_data = ca.answer(&rel.local_unit, &Default::default(), false);
-    let r = inproc(
-        &s,
-        &EventSpec::on("certificates-relation-changed", "certificates:3").remote_unit("ca/0"),
-    );
-    assert!(r.ok(), "{}", r.stderr);
+    let r = tls_ca::issue_on_relation_3(&state(&yaml), &mut ca, inproc);
     let published = app_bag(&r, 901).clone();
     let secret_id: String = serde_json::from_str(&published["privkey_secret_id"]).unwrap();
     let secret = r

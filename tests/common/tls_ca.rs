@@ -5,6 +5,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use charm_sim::{EventSpec, Report, State};
 use juju_charm::Databag;
 
 /// 2026-01-01T00:00:00Z and 2036-01-01T00:00:00Z, the recordings' validity.
@@ -49,4 +50,41 @@ impl TestCa {
             .expect("the requirer's CSRs")
             .0
     }
+}
+
+/// `s` (relation 3 on `certificates`, its provider unit `ca/0`) through a certificate being
+/// issued by `ca`, hook by hook with `run`: `certificates-relation-created` (the charm writes
+/// its key and CSR), the CA's answer, then `certificates-relation-changed`.
+/// The nginx container's `update-ca-certificates` and `nginx` execs are canned. Returns the
+/// last hook's report; panics if a hook fails.
+pub fn issue_on_relation_3(
+    s: &State,
+    ca: &mut TestCa,
+    run: impl Fn(&State, &EventSpec) -> Report,
+) -> Report {
+    let mut s = s.clone();
+    for c in s.containers.iter_mut().filter(|c| c.name == "nginx") {
+        c.exec = serde_json::from_value(serde_json::json!([
+            {"command": ["update-ca-certificates"]}, {"command": ["nginx"]}
+        ]))
+        .expect("canned execs");
+    }
+    let r = run(
+        &s,
+        &EventSpec::on("certificates-relation-created", "certificates:3"),
+    );
+    assert!(r.ok(), "{}", r.stderr);
+    let mut s = r.state.clone();
+    let rel = s
+        .relations
+        .iter_mut()
+        .find(|r| r.id == 3)
+        .expect("relation 3");
+    rel.remote_app_data = ca.answer(&rel.local_unit, &Default::default(), false);
+    let r = run(
+        &s,
+        &EventSpec::on("certificates-relation-changed", "certificates:3").remote_unit("ca/0"),
+    );
+    assert!(r.ok(), "{}", r.stderr);
+    r
 }
