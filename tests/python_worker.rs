@@ -9,6 +9,8 @@
 mod common;
 #[path = "common/venv.rs"]
 mod venv;
+#[path = "common/worker_charm.rs"]
+mod worker_charm;
 
 use std::path::Path;
 
@@ -16,53 +18,17 @@ use charm_sim::EventSpec;
 use common::*;
 use juju_charm::Databag;
 
-const WORKER_CW: &str = "coordinated-workers==4.1.4";
-
-/// The worker charm staged as charmcraft lays it out, run by the venv's python.
+/// The worker charm staged, run by the venv's python through its own `src/charm.py`.
 fn worker_dir(python: &Path) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let src = Path::new(ROOT).join("tests/worker_charm");
-    let copy = std::process::Command::new("cp")
-        .arg("-r")
-        .args(["metadata.yaml", "config.yaml", "src", "lib"])
-        .arg(dir.path())
-        .current_dir(&src)
-        .status()
-        .expect("cp");
-    assert!(copy.success());
-    std::fs::copy(
-        Path::new(ROOT).join("tests/python/charm_sim_pebble.py"),
-        dir.path().join("lib/charm_sim_pebble.py"),
+    worker_charm::worker_dir(
+        python,
+        &[(
+            "tests/python/charm_sim_pebble.py",
+            "lib/charm_sim_pebble.py",
+        )],
+        "./src/charm.py",
+        |_| String::new(),
     )
-    .expect("copy charm_sim_pebble.py");
-    let dispatch = dir.path().join("dispatch");
-    std::fs::write(
-        &dispatch,
-        format!(
-            "#!/bin/sh\nJUJU_DISPATCH_PATH=\"${{JUJU_DISPATCH_PATH:-$0}}\" PYTHONPATH=lib exec {} ./src/charm.py\n",
-            python.display()
-        ),
-    )
-    .expect("write dispatch");
-    std::fs::set_permissions(
-        &dispatch,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .expect("chmod");
-    dir
-}
-
-fn python() -> Option<std::path::PathBuf> {
-    match venv::venv("coordinated-workers", &[WORKER_CW]) {
-        Ok(v) => Some(v.join("bin/python3")),
-        Err(why) if std::env::var_os("CI").is_some() => {
-            panic!("CI must run the Python worker tests: {why}")
-        }
-        Err(why) => {
-            eprintln!("SKIPPED: cannot pip-install {WORKER_CW}: {why}");
-            None
-        }
-    }
 }
 
 /// Runs the Python worker (config `role`: `all` or one role) on `published`, our
@@ -146,7 +112,9 @@ fn run_worker(dir: &Path, role: &str, published: &Databag, target: &str) -> char
 
 #[test]
 fn the_python_worker_accepts_our_databag_and_starts_tempo() {
-    let Some(python) = python() else { return };
+    let Some(python) = worker_charm::python() else {
+        return;
+    };
     // 1. Our coordinator, leader, with S3 and one `all` worker: its tempo-cluster databag.
     let coordinator = state(&format!(
         "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}relations:\n{CLUSTER}"
@@ -193,7 +161,9 @@ fn the_python_worker_accepts_our_databag_and_starts_tempo() {
 /// takes the databag we wrote for its application and starts Tempo with that target.
 #[test]
 fn each_role_of_a_distributed_deployment_starts_its_own_target() {
-    let Some(python) = python() else { return };
+    let Some(python) = worker_charm::python() else {
+        return;
+    };
     let mut yaml = format!(
         "unit: tempo/0\nmodel: cos\nleader: true\n{CONTAINERS}relations:\n\
          \x20 - {{id: 900, endpoint: s3, remote_app: s3-integrator, remote_units: [s3-integrator/0], remote_app_data: {{access-key: AK, secret-key: SK, bucket: tempo, endpoint: 'http://minio:9000'}}}}\n"

@@ -11,6 +11,8 @@ mod common;
 mod tls_ca;
 #[path = "common/venv.rs"]
 mod venv;
+#[path = "common/worker_charm.rs"]
+mod worker_charm;
 
 use std::path::Path;
 
@@ -18,63 +20,31 @@ use charm_sim::EventSpec;
 use common::*;
 use serde_json::json;
 
-const WORKER_CW: &str = "coordinated-workers==4.1.4";
-
-fn python() -> Option<std::path::PathBuf> {
-    match venv::venv("coordinated-workers", &[WORKER_CW]) {
-        Ok(v) => Some(v.join("bin/python3")),
-        Err(why) if std::env::var_os("CI").is_some() => {
-            panic!("CI must run the Python worker tests: {why}")
-        }
-        Err(why) => {
-            eprintln!("SKIPPED: cannot pip-install {WORKER_CW}: {why}");
-            None
-        }
-    }
-}
-
-/// The worker charm staged as charmcraft lays it out, started through worker_main.py.
+/// The worker charm staged, started through tests/tls/worker_main.py (its charm-container
+/// CA write and `update-ca-certificates` redirected into the charm directory).
 fn worker_dir(python: &Path) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let src = Path::new(ROOT).join("tests/worker_charm");
-    let copy = std::process::Command::new("cp")
-        .arg("-r")
-        .args(["metadata.yaml", "config.yaml", "src", "lib"])
-        .arg(dir.path())
-        .current_dir(&src)
-        .status()
-        .expect("cp");
-    assert!(copy.success());
-    for (from, to) in [
-        (
-            "tests/python/charm_sim_pebble.py",
-            "lib/charm_sim_pebble.py",
-        ),
-        ("tests/tls/worker_main.py", "lib/worker_main.py"),
-    ] {
-        std::fs::copy(Path::new(ROOT).join(from), dir.path().join(to)).expect("copy");
-    }
-    let d = dir.path().display();
-    let dispatch = dir.path().join("dispatch");
-    std::fs::write(
-        &dispatch,
-        format!(
-            "#!/bin/sh\nJUJU_DISPATCH_PATH=\"${{JUJU_DISPATCH_PATH:-$0}}\" WORKER_CHARM_CA={d}/charm-ca.crt WORKER_CHARM_RUNS={d}/runs.jsonl PYTHONPATH=lib exec {} lib/worker_main.py\n",
-            python.display()
-        ),
+    worker_charm::worker_dir(
+        python,
+        &[
+            (
+                "tests/python/charm_sim_pebble.py",
+                "lib/charm_sim_pebble.py",
+            ),
+            ("tests/tls/worker_main.py", "lib/worker_main.py"),
+        ],
+        "lib/worker_main.py",
+        |d| {
+            let d = d.display();
+            format!("WORKER_CHARM_CA={d}/charm-ca.crt WORKER_CHARM_RUNS={d}/runs.jsonl ")
+        },
     )
-    .expect("write dispatch");
-    std::fs::set_permissions(
-        &dispatch,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .expect("chmod");
-    dir
 }
 
 #[test]
 fn the_python_worker_takes_our_tls_databag_and_reads_the_key_through_our_grant() {
-    let Some(python) = python() else { return };
+    let Some(python) = worker_charm::python() else {
+        return;
+    };
     // 1. Our coordinator with S3, one worker and a certificates relation: CSR, then the
     //    test CA's answer, then the TLS databag and the key's secret granted to `worker`.
     let yaml = format!(
