@@ -8,15 +8,18 @@
 #![warn(missing_docs)]
 
 pub mod catalogue;
+pub mod cluster;
 pub mod dashboards;
 pub mod datasource_exchange;
 pub mod grafana_source;
+pub mod ingress;
 pub mod inputs;
 pub mod logging;
 pub mod nginx;
 pub mod pki;
 pub mod probes;
 pub mod reconcile;
+pub mod routing;
 pub mod scrape;
 pub mod self_tracing;
 pub mod tempo_config;
@@ -285,7 +288,7 @@ pub fn run<R: Runner>(
 ) -> Result<TraceTarget, CharmError> {
     let mut inputs = tracing::info_span!("read inputs")
         .in_scope(|| inputs::read(ctx, tools, host, config, config_problem))?;
-    let workers: Vec<String> = reconcile::cluster(&inputs)
+    let workers: Vec<String> = cluster::cluster(&inputs)
         .topology
         .into_iter()
         .map(|(_, address)| address)

@@ -8,64 +8,24 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::inputs::{peer_fqdn_value, writes_peer_fqdn, Inputs, PEER_FQDN_KEY};
-use super::nginx::{Location, NginxInputs, Server, Upstream, PROXY_WORKER_TELEMETRY_PORT};
-use super::tempo_config::{self, AddressesByRole, TempoRole, MEMBERLIST_PORT};
+use super::nginx::PROXY_WORKER_TELEMETRY_PORT;
+use super::tempo_config::{self, TempoRole};
 use super::urls::{app_host, receiver_port, unit_fqdn, TEMPO_GRPC_PORT, TEMPO_HTTP_PORT};
-use charm_interfaces::grammar::{HttpUrl, Scheme};
 use charm_interfaces::s3::S3ConnectionInfo;
 use charm_interfaces::tempo_api::TempoApiAppData;
-use charm_interfaces::tempo_cluster::{cpython_set_order, ClusterProviderAppData};
+use charm_interfaces::tempo_cluster::ClusterProviderAppData;
 use charm_interfaces::tracing::{ReceiverProtocol, TracingProviderAppData, TransportProtocolType};
-use charm_interfaces::traefik_route::{traefik_address, RouteRequest, ServerPort, TraefikAddress};
 use juju_charm::pebble::LogTarget;
 use juju_charm::{Databag, Event, RelationEventKind, RelationId, Status};
 
-use super::logging::{self, LoggingPlan};
-use super::self_tracing::{self, SelfTracingPlan};
+use super::cluster::{cluster, remote_write_routes, worker_databags, worker_ports};
+use super::logging;
+use super::routing::{nginx_inputs, TelemetryRoutes};
+use super::self_tracing;
 use charm_interfaces::loki_push_api::Topology;
 
 /// The Tempo version this charm targets, shown by `juju status`.
 pub const TEMPO_VERSION: &str = "2.8.1";
-
-/// The ports Traefik routes to, as the Python coordinator names them: Tempo's two APIs and
-/// every receiver, whether enabled or not.
-pub const SERVER_PORTS: [ServerPort; 7] = [
-    ServerPort {
-        protocol: "tempo_http",
-        port: TEMPO_HTTP_PORT,
-        grpc: false,
-    },
-    ServerPort {
-        protocol: "tempo_grpc",
-        port: TEMPO_GRPC_PORT,
-        grpc: true,
-    },
-    ServerPort {
-        protocol: "zipkin",
-        port: receiver_port(ReceiverProtocol::Zipkin),
-        grpc: false,
-    },
-    ServerPort {
-        protocol: "otlp_grpc",
-        port: receiver_port(ReceiverProtocol::OtlpGrpc),
-        grpc: true,
-    },
-    ServerPort {
-        protocol: "otlp_http",
-        port: receiver_port(ReceiverProtocol::OtlpHttp),
-        grpc: false,
-    },
-    ServerPort {
-        protocol: "jaeger_thrift_http",
-        port: receiver_port(ReceiverProtocol::JaegerThriftHttp),
-        grpc: false,
-    },
-    ServerPort {
-        protocol: "jaeger_grpc",
-        port: receiver_port(ReceiverProtocol::JaegerGrpc),
-        grpc: true,
-    },
-];
 
 /// What to do in the workload containers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,263 +116,6 @@ impl TempoUrls {
     /// Tempo's HTTP API at the most external URL (`<base>:3200`).
     pub fn http_api(&self) -> String {
         format!("{}:{TEMPO_HTTP_PORT}", self.most_external())
-    }
-}
-
-/// The cluster as the roles of the valid worker applications make it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Cluster {
-    /// Units per expanded role.
-    pub role_units: BTreeMap<TempoRole, usize>,
-    /// Worker addresses per expanded role.
-    pub addresses: AddressesByRole,
-    /// Every valid worker unit (its name as Juju reports it, address), relation by relation.
-    pub topology: Vec<(String, String)>,
-    /// The roles of each worker relation whose role is Tempo's.
-    pub roles: BTreeMap<RelationId, Vec<TempoRole>>,
-}
-
-/// Reads the roles. A worker application whose role is not Tempo's is skipped with a warning
-/// (the Python coordinator crashes on it).
-pub fn cluster(i: &Inputs) -> Cluster {
-    let mut c = Cluster::default();
-    // Addresses per role gathered as lists and made sets once at the end (a set built from
-    // a list sorts it once; inserting one by one searches the set for each of thousands).
-    let mut addresses: BTreeMap<TempoRole, Vec<String>> = BTreeMap::new();
-    for w in &i.workers {
-        let Ok(role) = &w.role else { continue };
-        let roles: Option<Vec<TempoRole>> = role.roles().map(TempoRole::parse).collect();
-        let Some(roles) = roles else {
-            tracing::warn!(relation = %w.relation, app = %w.app, "skipping worker application `{}`: role `{}` is not one of Tempo's (all, querier, query-frontend, ingester, distributor, compactor, metrics-generator)", w.app, juju_charm::context::truncate(&role.role, 60).escape_debug());
-            continue;
-        };
-        let expanded: BTreeSet<TempoRole> = roles.iter().flat_map(|r| r.expand()).collect();
-        c.roles.insert(w.relation.clone(), roles);
-        for r in &expanded {
-            *c.role_units.entry(*r).or_default() += w.units.len();
-        }
-        // Keys come from the unit's name as Juju reports it (relation-list), never from the
-        // unit's own `juju_topology`.
-        for (unit, u) in w
-            .units
-            .iter()
-            .filter_map(|(n, d)| Some((n, d.as_ref().ok()?)))
-        {
-            for r in &expanded {
-                addresses.entry(*r).or_default().push(u.address.clone());
-            }
-            c.topology.push((unit.clone(), u.address.clone()));
-        }
-    }
-    c.addresses = addresses
-        .into_iter()
-        .map(|(r, list)| (r, list.into_iter().collect()))
-        .collect();
-    c
-}
-
-/// The ports a worker of these roles opens, in the order the Python coordinator writes them.
-pub fn worker_ports(roles: &[TempoRole], receivers: &[ReceiverProtocol]) -> Vec<u16> {
-    let mut ports = vec![MEMBERLIST_PORT, TEMPO_HTTP_PORT];
-    if roles
-        .iter()
-        .any(|r| matches!(r, TempoRole::All | TempoRole::Distributor))
-    {
-        ports.extend(receivers.iter().map(|p| receiver_port(*p)));
-    }
-    if roles
-        .iter()
-        .any(|r| matches!(r, TempoRole::All | TempoRole::QueryFrontend))
-    {
-        ports.push(TEMPO_GRPC_PORT);
-    }
-    cpython_set_order(&ports)
-}
-
-/// A remote-write URL routed through the worker-telemetry proxy: its key names the nginx
-/// upstream (`worker-telemetry-proxy-<key>`) and the location
-/// (`/proxy/remote-write/<key>/write`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RemoteWriteRoute {
-    /// `[a-z0-9-]` only: the host's first DNS label (or the IP with dashes), as the Python
-    /// coordinator names it, with `-<fingerprint of the URL>` added when two URLs (or a
-    /// worker unit's proxy) would share it.
-    pub key: String,
-    /// The URL (normalised).
-    pub url: HttpUrl,
-}
-
-/// FNV-1a of `s`, 32 bits, as 8 hex digits: a short name suffix that depends on `s` alone.
-fn fingerprint(s: &str) -> String {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in s.bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    format!("{h:08x}")
-}
-
-/// A key per remote-write URL, unique among them and among `taken` (the worker units' proxy
-/// names), stable: it depends on the set of URLs, not their order.
-pub fn remote_write_routes(urls: &[HttpUrl], taken: &BTreeSet<String>) -> Vec<RemoteWriteRoute> {
-    let mut by_label: BTreeMap<String, usize> = BTreeMap::new();
-    // In the order of their text, as the Python coordinator sorts the URLs.
-    let mut distinct: Vec<&HttpUrl> = urls.iter().collect();
-    distinct.sort_by_cached_key(|u| u.to_string());
-    distinct.dedup();
-    for u in &distinct {
-        *by_label.entry(u.host().label()).or_default() += 1;
-    }
-    distinct
-        .into_iter()
-        .map(|u| {
-            let label = u.host().label();
-            let key = if by_label.get(&label) == Some(&1) && !taken.contains(&label) {
-                label
-            } else {
-                format!("{label}-{}", fingerprint(&u.to_string()))
-            };
-            RemoteWriteRoute {
-                key,
-                url: u.clone(),
-            }
-        })
-        .collect()
-}
-
-/// What nginx's telemetry proxy on 3300 routes besides the worker metrics: each planner's
-/// upstreams and locations.
-pub struct TelemetryRoutes<'a> {
-    /// The remote-write proxies (metrics-generator to Prometheus).
-    pub remote_write: &'a [RemoteWriteRoute],
-    /// The Loki push proxies (`logging`).
-    pub log: &'a LoggingPlan,
-    /// The self-tracing proxies.
-    pub self_tracing: &'a SelfTracingPlan,
-}
-
-/// nginx's inputs: upstreams for the enabled receivers and Tempo's APIs, and the worker
-/// telemetry proxy (worker metrics, Loki, remote-write, self-tracing) on 3300.
-pub fn nginx_inputs(
-    i: &Inputs,
-    c: &Cluster,
-    routes: &TelemetryRoutes,
-    receivers: &[ReceiverProtocol],
-    server_name: &str,
-    resolver: &str,
-) -> NginxInputs {
-    let TelemetryRoutes {
-        remote_write,
-        log,
-        self_tracing: st,
-    } = routes;
-    let addrs = |r: TempoRole| -> std::rc::Rc<[String]> {
-        c.addresses
-            .get(&r)
-            .map(|s| s.iter().cloned().collect())
-            .unwrap_or_default()
-    };
-    let distributors = addrs(TempoRole::Distributor);
-    let frontends = addrs(TempoRole::QueryFrontend);
-    // With TLS the workers serve TLS too (Tempo's config says so), so nginx dials them with it.
-    let tls = i.tls.serving.is_some();
-    let mut upstreams = Vec::new();
-    let mut servers = Vec::new();
-    let root = |name: &str| Location {
-        modifier: "",
-        path: "/".into(),
-        backend: name.to_owned(),
-        backend_url: String::new(),
-        upstream_tls: tls,
-        keepalive_http11: false,
-        strip_prefix: false,
-    };
-    for p in receivers {
-        let name = p.as_str().replace('_', "-");
-        upstreams.push(Upstream {
-            name: name.clone(),
-            port: receiver_port(*p),
-            addresses: distributors.clone(),
-        });
-        servers.push(Server {
-            port: receiver_port(*p),
-            grpc: p.transport() == TransportProtocolType::Grpc,
-            locations: vec![root(&name)],
-        });
-    }
-    for (name, port, grpc) in [
-        ("tempo-http", TEMPO_HTTP_PORT, false),
-        ("tempo-grpc", TEMPO_GRPC_PORT, true),
-    ] {
-        upstreams.push(Upstream {
-            name: name.into(),
-            port,
-            addresses: frontends.clone(),
-        });
-        servers.push(Server {
-            port,
-            grpc,
-            locations: vec![root(name)],
-        });
-    }
-    let mut proxy = Vec::new();
-    let exact = |path: String, backend: String, backend_url: String, tls: bool| Location {
-        modifier: "=",
-        path,
-        backend,
-        backend_url,
-        upstream_tls: tls,
-        keepalive_http11: true,
-        strip_prefix: false,
-    };
-    for (unit, address) in &c.topology {
-        let dashed = unit.replace('/', "-");
-        let name = format!("worker-telemetry-proxy-{dashed}");
-        upstreams.push(Upstream {
-            name: name.clone(),
-            port: TEMPO_HTTP_PORT,
-            addresses: [address.clone()].into(),
-        });
-        proxy.push(exact(
-            format!("/proxy/worker/{dashed}/metrics"),
-            name,
-            "/metrics".into(),
-            tls,
-        ));
-    }
-    // In the Python coordinator's order: worker metrics, Loki, remote-write, self-tracing.
-    upstreams.extend(log.upstreams.iter().cloned());
-    proxy.extend(log.locations.iter().cloned());
-    for r in *remote_write {
-        let name = format!("worker-telemetry-proxy-{}", r.key);
-        upstreams.push(Upstream {
-            name: name.clone(),
-            port: r.url.port_or_default(),
-            addresses: [r.url.host().to_string()].into(),
-        });
-        proxy.push(exact(
-            format!("/proxy/remote-write/{}/write", r.key),
-            name,
-            r.url.path.clone(),
-            r.url.scheme == Scheme::Https,
-        ));
-    }
-    upstreams.extend(st.upstreams.iter().cloned());
-    proxy.extend(st.locations.iter().cloned());
-    if !c.topology.is_empty() {
-        servers.push(Server {
-            port: PROXY_WORKER_TELEMETRY_PORT,
-            grpc: false,
-            locations: proxy,
-        });
-    }
-    NginxInputs {
-        server_name: server_name.to_owned(),
-        resolver: resolver.to_owned(),
-        ipv6: i.ipv6,
-        upstreams,
-        servers,
-        tls,
     }
 }
 
@@ -609,46 +312,10 @@ pub fn reconcile(i: &Inputs) -> Plan {
     let rw_routes = remote_write_routes(&i.remote_write, &worker_proxies);
 
     let direct = format!("{scheme}://{host}");
-    let mut external: Option<String> = None;
-    if let Some(ing) = i.ingress.as_ref().filter(|_| i.leader) {
-        let mut fqdns = vec![server_name.clone()];
-        if let Some(p) = &i.peers {
-            fqdns.extend(p.units.iter().filter_map(|(_, f)| f.clone()));
-        }
-        let address = traefik_address(&ing.traefik);
-        let redirect_https =
-            matches!(&address, Ok(TraefikAddress::Ready { scheme, .. }) if scheme == "https");
-        let request = RouteRequest {
-            model: &i.model,
-            app: &i.app,
-            ports: &SERVER_PORTS,
-            unit_fqdns: &fqdns,
-            redirect_https,
-            tls: tls.is_some(),
-        };
-        // The route is offered as soon as the relation exists, as the Python charm does.
-        plan.ingress = Some((ing.relation.clone(), request.databag()));
-        match address {
-            Ok(TraefikAddress::Ready {
-                scheme,
-                external_host,
-            }) => external = Some(format!("{scheme}://{external_host}")),
-            Ok(TraefikAddress::NotReady) => problems.push(Status::waiting(
-                "waiting for the ingress to send external_host and scheme",
-            )),
-            Err(e) => problems.push(Status::blocked(format!("ingress: {e}"))),
-        }
-    }
-    if let (false, Some(ing)) = (i.leader, &i.ingress) {
-        // Read on non-leaders for Prometheus' unit address only.
-        if let Ok(TraefikAddress::Ready {
-            scheme,
-            external_host,
-        }) = traefik_address(&ing.traefik)
-        {
-            external = Some(format!("{scheme}://{external_host}"));
-        }
-    }
+    let ingress = super::ingress::plan(i, &server_name, tls.is_some());
+    plan.ingress = ingress.request;
+    problems.extend(ingress.problem);
+    let external = ingress.external;
     let tempo_urls = TempoUrls {
         direct: direct.clone(),
         tls: tls.is_some(),
@@ -751,35 +418,36 @@ pub fn reconcile(i: &Inputs) -> Plan {
             .iter()
             .map(|(p, u)| (p.as_str().to_owned(), u.clone()))
             .collect();
-        for w in i.workers.iter().filter(|w| w.ready()) {
-            let Some(roles) = c.roles.get(&w.relation) else {
-                continue;
-            };
-            let data = ClusterProviderAppData {
-                worker_config: worker_config.clone(),
-                loki_endpoints: Some(log.loki_endpoints.clone()),
-                charm_tracing_receivers: Some(
-                    st.charm_receivers.clone().unwrap_or_else(|| urls.clone()),
-                ),
-                workload_tracing_receivers: Some(
-                    st.workload_receivers
-                        .clone()
-                        .unwrap_or_else(|| urls.clone()),
-                ),
-                remote_write_endpoints: Some(remote_write.clone()),
-                worker_ports: Some(worker_ports(roles, &receivers)),
-                s3_tls_ca_chain: s3.ca_cert(),
-                worker_labels: Some(vec![("app.kubernetes.io/part-of".into(), i.app.clone())]),
-                ca_cert: tls.map(|t| t.ca.clone()),
-                server_cert: tls.map(|t| t.certificate.clone()),
-                privkey_secret_id: tls.map(|t| t.key_secret_id.as_str().to_owned()),
-            };
-            plan.cluster.push((w.relation.clone(), data.to_databag()));
-            if let Some(t) = tls.filter(|_| !i.tls.key_granted_to.contains(&w.app)) {
-                plan.secret_grants
-                    .push((t.key_secret_id.clone(), w.relation.clone()));
-            }
-        }
+        let offer = ClusterProviderAppData {
+            worker_config,
+            loki_endpoints: Some(log.loki_endpoints.clone()),
+            charm_tracing_receivers: Some(
+                st.charm_receivers.clone().unwrap_or_else(|| urls.clone()),
+            ),
+            workload_tracing_receivers: Some(
+                st.workload_receivers
+                    .clone()
+                    .unwrap_or_else(|| urls.clone()),
+            ),
+            remote_write_endpoints: Some(remote_write.clone()),
+            worker_ports: None,
+            s3_tls_ca_chain: s3.ca_cert(),
+            worker_labels: Some(vec![("app.kubernetes.io/part-of".into(), i.app.clone())]),
+            ca_cert: tls.map(|t| t.ca.clone()),
+            server_cert: tls.map(|t| t.certificate.clone()),
+            privkey_secret_id: tls.map(|t| t.key_secret_id.as_str().to_owned()),
+        };
+        let key = tls.map(|t| &t.key_secret_id);
+        let offers = worker_databags(
+            &i.workers,
+            &c,
+            &offer,
+            &receivers,
+            key,
+            &i.tls.key_granted_to,
+        );
+        plan.cluster = offers.bags;
+        plan.secret_grants = offers.grants;
     }
 
     // Every unit runs nginx in front of the workers and opens what it serves.
@@ -1024,39 +692,6 @@ pub(crate) mod tests {
                 "{unit}"
             );
         }
-    }
-
-    #[test]
-    fn colliding_remote_write_hosts_get_unique_stable_names() {
-        let url = |s: &str| s.parse::<HttpUrl>().unwrap();
-        let taken: BTreeSet<String> = ["w-0".to_owned()].into();
-        let urls = [
-            url("http://prom-0.a.svc:9090/api/v1/write"),
-            url("http://prom-0.b.svc:9090/api/v1/write"),
-            url("http://w-0.c.svc:9090/api/v1/write"),
-            url("http://other.svc:9090/api/v1/write"),
-            url("http://prom-0.a.svc:9090/api/v1/write"),
-        ];
-        let routes = remote_write_routes(&urls, &taken);
-        let keys: Vec<&str> = routes.iter().map(|r| r.key.as_str()).collect();
-        assert_eq!(keys.len(), 4, "one per distinct URL: {keys:?}");
-        assert!(
-            keys.contains(&"other"),
-            "no collision keeps Python's name: {keys:?}"
-        );
-        let unique: BTreeSet<&str> = keys.iter().copied().collect();
-        assert_eq!(unique.len(), 4, "{keys:?}");
-        assert!(
-            !keys.contains(&"w-0") && !keys.contains(&"prom-0"),
-            "{keys:?}"
-        );
-        // Stable: the order of the input does not change any name.
-        let mut reversed = urls.to_vec();
-        reversed.reverse();
-        assert_eq!(remote_write_routes(&reversed, &taken), routes);
-        assert!(keys
-            .iter()
-            .all(|k| k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')));
     }
 
     #[test]
