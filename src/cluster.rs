@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use charm_interfaces::grammar::HttpUrl;
-use charm_interfaces::tempo_cluster::{cpython_set_order, ClusterProviderAppData, WorkerApp};
+use charm_interfaces::tempo_cluster::{
+    cpython_set_order, ClusterProviderAppData, WorkerApp, WORKER_PORTS_KEY,
+};
 use charm_interfaces::tracing::ReceiverProtocol;
 use juju_charm::{Databag, RelationId, SecretId};
 
@@ -104,15 +106,19 @@ pub fn worker_databags(
     granted: &[String],
 ) -> WorkerOffers {
     let mut out = WorkerOffers::default();
+    // Encoded once (the Tempo config and the certificates are most of it), the ports added
+    // per worker.
+    let shared = offer.to_databag();
     for w in workers.iter().filter(|w| w.ready()) {
         let Some(roles) = c.roles.get(&w.relation) else {
             continue;
         };
-        let data = ClusterProviderAppData {
-            worker_ports: Some(worker_ports(roles, receivers)),
-            ..offer.clone()
-        };
-        out.bags.push((w.relation.clone(), data.to_databag()));
+        let mut bag = shared.clone();
+        bag.insert(
+            WORKER_PORTS_KEY.to_owned(),
+            ClusterProviderAppData::worker_ports_value(&worker_ports(roles, receivers)),
+        );
+        out.bags.push((w.relation.clone(), bag));
         if let Some(key) = tls_key.filter(|_| !granted.contains(&w.app)) {
             out.grants.push((key.clone(), w.relation.clone()));
         }
@@ -239,6 +245,19 @@ mod tests {
             .bags
             .iter()
             .all(|(_, b)| b["worker_config"] == "\"x: 1\\n\""));
+        // Each bag is what the offer with that worker's ports writes.
+        for (bag, roles) in out
+            .bags
+            .iter()
+            .map(|(_, b)| b)
+            .zip([[TempoRole::Distributor], [TempoRole::QueryFrontend]])
+        {
+            let whole = ClusterProviderAppData {
+                worker_ports: Some(worker_ports(&roles, &[ReceiverProtocol::OtlpGrpc])),
+                ..offer.clone()
+            };
+            assert_eq!(*bag, whole.to_databag());
+        }
         // `read` holds the grant already.
         assert_eq!(out.grants, [(key, RelationId::new("tempo-cluster", 1))]);
     }

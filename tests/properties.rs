@@ -83,7 +83,9 @@ proptest! {
     }
 
     #[test]
-    fn published_data_reads_back_identically(host in "[a-z][a-z0-9-]{0,20}(\\.[a-z][a-z0-9-]{0,10}){0,3}", port in 1u16.., tls in any::<bool>()) {
+    // Host names as the charm makes them; a label starting `xn--` is punycode, which a valid
+    // URL must decode (the generator once made `xn--5-`, rightly refused), so none here.
+    fn published_data_reads_back_identically(host in "[a-z][a-z0-9-]{0,20}(\\.[a-z][a-z0-9-]{0,10}){0,3}".prop_filter("no punycode labels", |h| !h.split('.').any(|l| l.starts_with("xn--"))), port in 1u16.., tls in any::<bool>()) {
         let scheme = if tls { "https" } else { "http" };
         let d = TempoApiAppData::new(&format!("http://{host}:3200"), &format!("http://{host}:9096"), Some(&format!("{scheme}://{host}:{port}")), None).expect("valid");
         prop_assert_eq!(TempoApiAppData::from_databag(&d.to_databag()).expect("reads"), Some(d));

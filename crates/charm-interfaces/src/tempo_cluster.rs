@@ -280,7 +280,18 @@ fn json_map(pairs: &[(String, String)]) -> String {
     pyjson::dumps_object(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
 }
 
+/// The key of a worker's ports, the one key of [`ClusterProviderAppData`] that differs from
+/// worker to worker.
+pub const WORKER_PORTS_KEY: &str = "worker_ports";
+
 impl ClusterProviderAppData {
+    /// `worker_ports`' value as cosl writes it (`[3200, 7946]`): with
+    /// [`WORKER_PORTS_KEY`], what a databag made once for every worker needs per worker.
+    pub fn worker_ports_value(ports: &[u16]) -> String {
+        let items: Vec<String> = ports.iter().map(u16::to_string).collect();
+        format!("[{}]", items.join(", "))
+    }
+
     /// The databag as cosl writes it. Keys of absent fields map to `""`, which deletes them
     /// with `relation-set` (the model's clear-then-write, without reading the bag first).
     pub fn to_databag(&self) -> Databag {
@@ -314,8 +325,7 @@ impl ClusterProviderAppData {
             put("remote_write_endpoints", format!("[{}]", items.join(", ")));
         }
         if let Some(ports) = &self.worker_ports {
-            let items: Vec<String> = ports.iter().map(u16::to_string).collect();
-            put("worker_ports", format!("[{}]", items.join(", ")));
+            put(WORKER_PORTS_KEY, Self::worker_ports_value(ports));
         }
         let strings = [
             ("ca_cert", &self.ca_cert),
