@@ -16,7 +16,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use charm_sim::EventSpec;
 use common::*;
@@ -105,56 +105,6 @@ fn nginx_t_accepts_what_the_charm_pushes() {
     }
 }
 
-/// The pushed config, moved onto loopback: listeners on `NGINX_IP` (the `[::]` ones
-/// dropped), the resolver at 127.0.0.1, pid and temp paths under `dir`, Debian's mime.types.
-/// Everything else is served as the charm wrote it.
-fn on_loopback(conf: &str, dir: &Path, mime_types: &Path) -> String {
-    let d = dir.display();
-    let mut out = String::new();
-    for line in conf.lines() {
-        let t = line.trim();
-        let indent = &line[..line.len() - line.trim_start().len()];
-        let word = t.split_whitespace().next().unwrap_or("");
-        let rewritten = if t.starts_with("listen [::]:") {
-            continue;
-        } else if word == "listen" {
-            format!("listen {NGINX_IP}:{}", &t["listen ".len()..])
-        } else if word == "resolver" {
-            "resolver 127.0.0.1;".to_owned()
-        } else if word == "pid" {
-            format!("pid {d}/nginx.pid;")
-        } else if word.ends_with("_temp_path") {
-            format!("{word} {d}/{word};")
-        } else if word == "include" {
-            format!("include {};", mime_types.display())
-        } else {
-            t.to_owned()
-        };
-        out.push_str(indent);
-        out.push_str(&rewritten);
-        out.push('\n');
-    }
-    out
-}
-
-/// Child processes stopped when the test ends, however it ends: SIGTERM, so nginx's master
-/// takes its workers with it (SIGKILL would orphan them).
-struct Reaper(Vec<Child>);
-impl Drop for Reaper {
-    fn drop(&mut self) {
-        for c in &mut self.0 {
-            let stopped = Command::new("kill")
-                .args(["-TERM", &c.id().to_string()])
-                .status()
-                .is_ok_and(|s| s.success());
-            if !stopped {
-                let _ = c.kill();
-            }
-            let _ = c.wait();
-        }
-    }
-}
-
 fn csv(ports: &[u16]) -> String {
     ports
         .iter()
@@ -181,18 +131,6 @@ fn fake_worker(python: &Path, role: &str, ip: &str, http: &[u16], grpc: &[u16]) 
         "fake {role} worker on {ip} did not start"
     );
     child
-}
-
-fn wait_for_port(addr: &str, log: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while TcpStream::connect(addr).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "nginx never listened on {addr}:\n{}",
-            std::fs::read_to_string(log).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// One HTTP/1.1 request to nginx; the fake worker's JSON answer.
@@ -264,11 +202,15 @@ fn requests_reach_a_worker_of_the_role_that_serves_them() {
     .expect("chmod");
     let conf = pushed_config(&three_workers(FRONTEND_IP, DISTRIBUTOR_IP, BACKEND_IP));
     let file = dir.path().join("nginx.conf");
-    std::fs::write(&file, on_loopback(&conf, dir.path(), &ng.mime_types)).expect("write");
+    std::fs::write(
+        &file,
+        nginx::on_loopback(&conf, NGINX_IP, dir.path(), &ng.mime_types),
+    )
+    .expect("write");
 
     // The workers, each on its own address; the backend one also answers on the
     // query-frontend's and distributor's ports, so a wrong route would reach it and say so.
-    let mut children = Reaper(vec![
+    let mut children = nginx::Reaper(vec![
         fake_worker(&python, "query-frontend", FRONTEND_IP, &[3200], &[9096]),
         fake_worker(
             &python,
@@ -290,7 +232,7 @@ fn requests_reach_a_worker_of_the_role_that_serves_them() {
             .expect("start nginx"),
     );
     for port in [3200, 9096, 9411, 4317, 4318, 14268, 14250, 3300] {
-        wait_for_port(&format!("{NGINX_IP}:{port}"), &log);
+        nginx::wait_for_port(&format!("{NGINX_IP}:{port}"), &log);
     }
 
     // Tempo's HTTP API: a query goes to the query-frontend, with the tenant header.

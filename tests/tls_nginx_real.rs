@@ -14,10 +14,8 @@ mod tls_ca;
 mod venv;
 
 use std::io::{BufRead, BufReader};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 use common::*;
 use serde_json::Value;
@@ -25,67 +23,6 @@ use serde_json::Value;
 const NGINX_IP: &str = "127.0.0.30";
 const WORKER_IP: &str = "127.0.0.31";
 const FQDN: &str = "tempo-0.tempo-endpoints.cos.svc.cluster.local";
-
-struct Reaper(Vec<Child>);
-impl Drop for Reaper {
-    fn drop(&mut self) {
-        for c in &mut self.0 {
-            let stopped = Command::new("kill")
-                .args(["-TERM", &c.id().to_string()])
-                .status()
-                .is_ok_and(|s| s.success());
-            if !stopped {
-                let _ = c.kill();
-            }
-            let _ = c.wait();
-        }
-    }
-}
-
-/// The pushed config on loopback: listeners on NGINX_IP (the `[::]` ones dropped), resolver
-/// 127.0.0.1, pid/temp paths and the certificate files under `dir`, Debian's mime.types.
-fn on_loopback(conf: &str, dir: &Path, mime_types: &Path) -> String {
-    let d = dir.display();
-    let mut out = String::new();
-    for line in conf.lines() {
-        let t = line.trim();
-        let word = t.split_whitespace().next().unwrap_or("");
-        let rewritten = if t.starts_with("listen [::]:") {
-            continue;
-        } else if word == "listen" {
-            format!("listen {NGINX_IP}:{}", &t["listen ".len()..])
-        } else if word == "resolver" {
-            "resolver 127.0.0.1;".to_owned()
-        } else if word == "pid" {
-            format!("pid {d}/nginx.pid;")
-        } else if word.ends_with("_temp_path") {
-            format!("{word} {d}/{word};")
-        } else if word == "include" {
-            format!("include {};", mime_types.display())
-        } else if word == "ssl_certificate" {
-            format!("ssl_certificate {d}/server.cert;")
-        } else if word == "ssl_certificate_key" {
-            format!("ssl_certificate_key {d}/server.key;")
-        } else {
-            t.to_owned()
-        };
-        out.push_str(&rewritten);
-        out.push('\n');
-    }
-    out
-}
-
-fn wait_for_port(addr: &str, log: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while TcpStream::connect(addr).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "nothing listens on {addr}:\n{}",
-            std::fs::read_to_string(log).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 fn client(python: &Path, args: &[&str]) -> Result<Value, String> {
     let out = Command::new(python)
@@ -153,7 +90,11 @@ fn nginx_serves_the_pushed_tls_config_and_clients_verify_the_chain() {
         ca.cert
     );
     let file = d.join("nginx.conf");
-    std::fs::write(&file, on_loopback(&conf, d, &ng.mime_types)).unwrap();
+    std::fs::write(
+        &file,
+        nginx::on_loopback(&conf, NGINX_IP, d, &ng.mime_types),
+    )
+    .unwrap();
 
     // The worker serves TLS with its own certificate from the same CA.
     let wkey = tempo_coordinator::pki::PrivateKey::generate().unwrap();
@@ -179,7 +120,7 @@ fn nginx_serves_the_pushed_tls_config_and_clients_verify_the_chain() {
         .read_line(&mut line)
         .unwrap();
     assert_eq!(line.trim(), "ready");
-    let mut children = Reaper(vec![worker]);
+    let mut children = nginx::Reaper(vec![worker]);
 
     let (ok, err) = {
         let out = Command::new(&ng.bin)
@@ -205,7 +146,7 @@ fn nginx_serves_the_pushed_tls_config_and_clients_verify_the_chain() {
             .expect("start nginx"),
     );
     for port in [3200, 9096, 4317, 4318, 3300] {
-        wait_for_port(&format!("{NGINX_IP}:{port}"), &log);
+        nginx::wait_for_port(&format!("{NGINX_IP}:{port}"), &log);
     }
     let ca_arg = ca_file.to_str().unwrap();
     // HTTPS, verified with the CA against the unit's name; nginx dials the worker with TLS.
