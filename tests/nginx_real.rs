@@ -234,6 +234,17 @@ fn requests_reach_a_worker_of_the_role_that_serves_them() {
     for port in [3200, 9096, 9411, 4317, 4318, 14268, 14250, 3300] {
         nginx::wait_for_port(&format!("{NGINX_IP}:{port}"), &log);
     }
+    // And the fake workers (Python takes a moment to start under load; a request before
+    // they listen would get nginx's 502, not an answer to check).
+    for (ip, ports) in [
+        (FRONTEND_IP, &[3200, 9096][..]),
+        (DISTRIBUTOR_IP, &[3200, 9411, 4318, 14268, 4317, 14250][..]),
+        (BACKEND_IP, &[3200, 4318, 9096, 4317][..]),
+    ] {
+        for port in ports {
+            nginx::wait_for_port(&format!("{ip}:{port}"), &log);
+        }
+    }
 
     // Tempo's HTTP API: a query goes to the query-frontend, with the tenant header.
     let a = http(3200, "GET", "/api/search?tags=service.name%3Dapi", "", b"");
