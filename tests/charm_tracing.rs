@@ -18,21 +18,12 @@ use common::recorded::Recorded;
 use common::ROOT;
 use serde_json::{json, Value};
 use tempo_coordinator::entry;
-use venv::venv;
+use venv::venv_or_skip;
 
 const PROTO: &str = "opentelemetry-proto==1.45.2";
 
 fn python() -> Option<PathBuf> {
-    match venv("otlp-proto", &[PROTO]) {
-        Ok(v) => Some(v.join("bin/python3")),
-        Err(why) if std::env::var_os("CI").is_some() => {
-            panic!("CI must run the charm-tracing tests: {why}")
-        }
-        Err(why) => {
-            eprintln!("SKIPPED: cannot pip-install {PROTO}: {why}");
-            None
-        }
-    }
+    venv_or_skip("otlp-proto", &[PROTO], "the charm-tracing tests").map(|v| v.join("bin/python3"))
 }
 
 /// The receiver process, killed on drop.

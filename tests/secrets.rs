@@ -292,16 +292,7 @@ fn the_command_line_runs_secret_events_and_hides_content() {
 }
 
 fn ops_venv() -> Option<std::path::PathBuf> {
-    match venv::venv("ops39", &["ops==3.9.0"]) {
-        Ok(v) => Some(v),
-        Err(why) if std::env::var_os("CI").is_some() => {
-            panic!("CI needs ops==3.9.0 from PyPI: {why}")
-        }
-        Err(why) => {
-            eprintln!("SKIPPED: cannot pip-install ops==3.9.0: {why}");
-            None
-        }
-    }
+    venv::venv_or_skip("ops39", &["ops==3.9.0"], "the ops secrets test")
 }
 
 /// Real ops code (`app.add_secret`, `get_secret(label=)`, `grant`, `set_content`,

@@ -327,14 +327,8 @@ fn scenario_runs_events_in_order_carrying_state() {
 
 #[test]
 fn runs_a_charm_written_with_python_ops() {
-    let venv = match venv::venv("ops", &["ops==3.*"]) {
-        Ok(v) => v,
-        Err(why) => {
-            eprintln!(
-                "SKIPPED runs_a_charm_written_with_python_ops: cannot pip-install ops: {why}"
-            );
-            return;
-        }
+    let Some(venv) = venv::venv_or_skip("ops", &["ops==3.*"], "the Python ops charm test") else {
+        return;
     };
     let dir = tempfile::tempdir().unwrap();
     let src = Path::new(ROOT).join("tests/ops_charm");

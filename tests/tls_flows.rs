@@ -21,16 +21,12 @@ use tempo_coordinator::pki;
 const LIB: &str = "charmlibs-interfaces-tls-certificates==1.12.0";
 
 fn python() -> Option<PathBuf> {
-    match venv::venv("tls-certificates", &[LIB, "ops==3.9.0"]) {
-        Ok(v) => Some(v.join("bin/python3")),
-        Err(why) if std::env::var_os("CI").is_some() => {
-            panic!("CI must run the tls-certificates provider tests: {why}")
-        }
-        Err(why) => {
-            eprintln!("skipping: no venv with {LIB}: {why}");
-            None
-        }
-    }
+    venv::venv_or_skip(
+        "tls-certificates",
+        &[LIB, "ops==3.9.0"],
+        "the tls-certificates provider tests",
+    )
+    .map(|v| v.join("bin/python3"))
 }
 
 /// The provider charm staged with its CA's certificate and key, run by the venv's python.

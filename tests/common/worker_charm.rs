@@ -13,16 +13,12 @@ pub const WORKER_CW: &str = "coordinated-workers==4.1.4";
 /// The venv's python with [`WORKER_CW`]; `None` (said) when PyPI cannot be reached, a
 /// failure under CI (`CI` set).
 pub fn python() -> Option<PathBuf> {
-    match crate::venv::venv("coordinated-workers", &[WORKER_CW]) {
-        Ok(v) => Some(v.join("bin/python3")),
-        Err(why) if std::env::var_os("CI").is_some() => {
-            panic!("CI must run the Python worker tests: {why}")
-        }
-        Err(why) => {
-            eprintln!("SKIPPED: cannot pip-install {WORKER_CW}: {why}");
-            None
-        }
-    }
+    crate::venv::venv_or_skip(
+        "coordinated-workers",
+        &[WORKER_CW],
+        "the Python worker tests",
+    )
+    .map(|v| v.join("bin/python3"))
 }
 
 /// The worker charm staged as charmcraft lays it out, with `extra` files copied in (from the
