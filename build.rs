@@ -22,19 +22,26 @@ fn main() {
     alert_rules();
 }
 
-fn alert_rules() {
-    let dir = Path::new("src/alert_rules");
-    println!("cargo:rerun-if-changed={}", dir.display());
+/// The files of `dir` ending `.ext`, sorted (so what is derived from them, such as the
+/// dashboards' uuid, does not depend on the file system's order), each a rebuild trigger.
+fn sources(dir: &str, ext: &str) -> Vec<std::path::PathBuf> {
+    println!("cargo:rerun-if-changed={dir}");
     let mut files: Vec<_> = std::fs::read_dir(dir)
-        .expect("src/alert_rules is readable")
+        .unwrap_or_else(|e| panic!("{dir} is not readable: {e}"))
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "rules"))
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
         .collect();
     files.sort();
+    for f in &files {
+        println!("cargo:rerun-if-changed={}", f.display());
+    }
+    files
+}
+
+fn alert_rules() {
     let mut out = String::new();
-    for path in files {
-        println!("cargo:rerun-if-changed={}", path.display());
+    for path in sources("src/alert_rules", "rules") {
         let stem = path
             .file_stem()
             .and_then(|s| s.to_str())
@@ -54,23 +61,12 @@ fn alert_rules() {
 }
 
 fn dashboards() {
-    let dir = Path::new("src/grafana_dashboards");
-    println!("cargo:rerun-if-changed={}", dir.display());
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .expect("src/grafana_dashboards is readable")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    // Sorted, so the templates (and the uuid derived from them) do not depend on the
-    // file system's order.
-    files.sort();
+    let files = sources("src/grafana_dashboards", "json");
     let mut out = String::from(
         "/// The dashboards: file stem, base64(xz(JSON)), the library's alternative uid.\n\
          pub const DASHBOARDS: &[Dashboard<'static>] = &[\n",
     );
     for path in files {
-        println!("cargo:rerun-if-changed={}", path.display());
         let stem = path
             .file_stem()
             .and_then(|s| s.to_str())
