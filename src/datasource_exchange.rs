@@ -103,7 +103,7 @@ pub fn plan(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use charm_interfaces::grafana_source::GrafanaReply;
 
@@ -120,7 +120,8 @@ mod tests {
         }
     }
 
-    fn exchange(id: u32, app: &str, ds: &[(&str, &str, &str)]) -> ExchangeRelation {
+    /// A receive-datasource relation whose remote sent `ds` (type, uid, Grafana's uid).
+    pub(crate) fn exchange(id: u32, app: &str, ds: &[(&str, &str, &str)]) -> ExchangeRelation {
         ExchangeRelation {
             relation: RelationId::new(ENDPOINT, id),
             app: app.into(),

@@ -251,7 +251,7 @@ pub fn plan(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use charm_interfaces::datasource_exchange::{DatasourceExchangeAppData, GrafanaDatasource};
+    use crate::datasource_exchange::tests::exchange;
 
     fn grafana(id: u32, uid: &str) -> GrafanaRelation {
         GrafanaRelation {
@@ -262,23 +262,6 @@ mod tests {
                 grafana_base_url: None,
                 app_datasource_uid: Some("juju_cos_u_tempo".into()),
             })),
-        }
-    }
-
-    fn exchange(id: u32, app: &str, ds: &[(&str, &str, &str)]) -> ExchangeRelation {
-        ExchangeRelation {
-            relation: RelationId::new("receive-datasource", id),
-            app: app.into(),
-            data: Ok(DatasourceExchangeAppData {
-                datasources: ds
-                    .iter()
-                    .map(|(t, u, g)| GrafanaDatasource {
-                        ds_type: (*t).into(),
-                        uid: (*u).into(),
-                        grafana_uid: (*g).into(),
-                    })
-                    .collect(),
-            }),
         }
     }
 
